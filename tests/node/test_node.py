@@ -1,0 +1,66 @@
+"""A dev node seeds the demo consortium once and reuses its data directory after."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from huren.node import demo
+from huren.node.node import Node, NotDeployed
+from huren.node.settings import Settings
+from huren.registry.backend import ChainUnavailable
+from huren.registry.types import CaStatus
+from tests.support.anvil import AnvilProcess
+
+
+def test_first_start_seeds_the_demo_consortium_and_a_restart_reuses_it(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    node = Node.open(settings)
+    try:
+        deployment = node.deployment
+        head = node.backend.block_number()
+        assert len(node.client.members()) == len(demo.CENTERS)
+        assert set(node.client.ca_ids()) == {c.ca_id for c in demo.CAS}
+        for ca in demo.CAS:
+            record = node.client.ca(ca.ca_id)
+            assert record.status == CaStatus.ACCREDITED
+            assert demo.issuer_key_id(ca.ca_id) in record.issuer_key_ids
+        assert set(node.client.platform_ids()) == {p.platform_id for p in demo.PLATFORMS}
+    finally:
+        node.close()
+
+    again = Node.open(settings)
+    try:
+        assert again.deployment == deployment
+        assert again.backend.block_number() == head  # nothing deployed twice
+    finally:
+        again.close()
+
+
+def test_outside_dev_the_demo_keys_are_refused() -> None:
+    with pytest.raises(ValidationError, match="OPERATOR_KEY_FILE"):
+        Settings(env="prod")
+
+
+def test_an_external_chain_without_a_deployment_file_is_refused(
+    tmp_path: Path, anvil: AnvilProcess
+) -> None:
+    key_file = tmp_path / "operator.key"
+    key_file.write_text(demo.center_account("jiaxing").key.hex())
+    settings = Settings(
+        env="prod",
+        data_dir=tmp_path / "node",
+        operator_key_file=key_file,
+        chain_url=anvil.url,
+        chain_id=anvil.chain_id,
+    )
+    with pytest.raises(NotDeployed):
+        Node.open(settings)
+
+
+def test_an_unreachable_chain_is_a_typed_error(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, chain_url="http://127.0.0.1:9", chain_id=20240)
+    with pytest.raises(ChainUnavailable):
+        Node.open(settings)
