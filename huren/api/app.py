@@ -1,92 +1,81 @@
-"""The node's HTTP API. Routers stay thin: the node and the registry client do the work."""
+"""The node's HTTP API. Routers stay thin: the node's services do the work.
+
+``create_app(node)`` takes anything with the ``NodeServices`` shape (the running
+``huren.node.node.Node``: settings, chain backend and client, operator account, database
+engine and indexer) and closes it when the app shuts down. Areas:
+
+- ``/v1/health``, ``/v1/ready``: liveness and readiness (no key);
+- ``/v1/recognition``: recognition answers from the index (platform key or admin key);
+- ``/v1/consortium``: members, CAs, platforms, proposals from the index (any key);
+  proposals and votes through the node's operator account (admin key);
+- ``/v1/platform-keys``: the center's platform API keys (admin key).
+
+Every error is RFC 9457 problem JSON with a stable ``code`` (``huren.api.problems``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from huren.node.node import Node, NodeError
-from huren.registry.errors_base import RegistryError
+from huren.api import problems
+from huren.api.deps import NodeServices, install_state
+from huren.api.routers import consortium, health, platform_keys, recognition
 
+__all__ = ["MAX_BODY_BYTES", "create_app"]
 
-def problem(status: int, code: str, detail: str) -> JSONResponse:
-    """RFC 9457 problem JSON with a stable machine-readable ``code``."""
-    return JSONResponse(
-        {
-            "type": f"urn:huren:problem:{code}",
-            "title": code,
-            "status": status,
-            "code": code,
-            "detail": detail,
-        },
-        status_code=status,
-        media_type="application/problem+json",
-    )
+MAX_BODY_BYTES = 1024 * 1024
+
+DESCRIPTION = """\
+A node of the huren CA mutual-recognition consortium.
+
+Trading platforms ask whether a certificate is recognized at their platform (`/v1/recognition`);
+answers come from the node's index of the consortium chain and cite the chain events they rest
+on. Authenticate with `Authorization: Bearer <key>` or `X-API-Key: <key>`. Errors are
+`application/problem+json` (RFC 9457) with a stable `code`.
+"""
 
 
-def get_node(request: Request) -> Node:
-    node: Node = request.app.state.node
-    return node
-
-
-NodeDep = Annotated[Node, Depends(get_node)]
-
-
-def create_app(node: Node) -> FastAPI:
+def create_app(node: NodeServices) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        node.close()
+        try:
+            yield
+        finally:
+            node.close()
 
-    app = FastAPI(title="huren node", version="0.1.0", lifespan=lifespan)
-    app.state.node = node
-
-    @app.exception_handler(RegistryError)
-    async def registry_error(_: Request, exc: RegistryError) -> JSONResponse:
-        return problem(400, type(exc).__name__, str(exc))
-
-    @app.exception_handler(NodeError)
-    async def node_error(_: Request, exc: NodeError) -> JSONResponse:
-        return problem(409, type(exc).__name__, str(exc))
-
-    @app.get("/v1/health")
-    def health(n: NodeDep) -> dict[str, Any]:
-        return {"status": "ok", "chain_id": n.backend.chain_id, "head": n.backend.block_number()}
-
-    @app.get("/v1/consortium/members")
-    def members(n: NodeDep) -> list[dict[str, Any]]:
-        out = []
-        for account in n.client.members():
-            m = n.client.member(account)
-            out.append({"account": account, "name": m.name, "region_code": m.region_code})
-        return out
-
-    @app.get("/v1/consortium/cas")
-    def cas(n: NodeDep) -> list[dict[str, Any]]:
-        out = []
-        for ca_id in n.client.ca_ids():
-            c = n.client.ca(ca_id)
-            out.append(
-                {
-                    "id": ca_id,
-                    "name": c.name,
-                    "status": c.status.name.lower(),
-                    "operators": list(c.operators),
-                    "issuer_key_ids": [k.hex() for k in c.issuer_key_ids],
-                }
-            )
-        return out
-
-    @app.get("/v1/consortium/platforms")
-    def platforms(n: NodeDep) -> list[dict[str, Any]]:
-        out = []
-        for platform_id in n.client.platform_ids():
-            p = n.client.platform(platform_id)
-            out.append({"id": platform_id, "name": p.name, "center": p.center, "active": p.active})
-        return out
-
+    app = FastAPI(
+        title="huren node",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_state(app, node)
+    problems.install(app)
+    for module in (health, recognition, consortium, platform_keys):
+        app.include_router(module.router)
+    app.add_middleware(BodyLimit)
     return app
+
+
+class BodyLimit:
+    """Refuses a request whose declared body exceeds ``MAX_BODY_BYTES`` (413 problem) before
+    reading it; the largest legitimate body, a batch of 1,000 fingerprints, is ~70 KB."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            for name, value in scope["headers"]:
+                if name == b"content-length" and (
+                    not value.isdigit() or int(value) > MAX_BODY_BYTES
+                ):
+                    detail = f"a request body has at most {MAX_BODY_BYTES} bytes"
+                    response = problems.problem(413, "PAYLOAD_TOO_LARGE", detail)
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)

@@ -9,11 +9,14 @@ SubjectPublicKeyInfos derived the same way.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from dataclasses import dataclass
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.x509.oid import NameOID
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
@@ -81,14 +84,51 @@ def ca_operator_account(ca_id: str) -> LocalAccount:
     return demo_account(f"ca operator {ca_id}")
 
 
+def issuing_key(ca_id: str) -> ec.EllipticCurvePrivateKey:
+    """The CA's dev-only P-256 issuing key, derived from a public label."""
+    seed = hashlib.sha256(b"huren demo issuing ca " + ca_id.encode()).digest()
+    return ec.derive_private_key(int.from_bytes(seed, "big") % (P256_ORDER - 1) + 1, ec.SECP256R1())
+
+
 def issuer_key_id(ca_id: str) -> bytes:
     """SHA-256 of the SubjectPublicKeyInfo of the CA's (derived) P-256 issuing key."""
-    seed = hashlib.sha256(b"huren demo issuing ca " + ca_id.encode()).digest()
-    key = ec.derive_private_key(int.from_bytes(seed, "big") % (P256_ORDER - 1) + 1, ec.SECP256R1())
-    spki = key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    spki = (
+        issuing_key(ca_id)
+        .public_key()
+        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
     return hashlib.sha256(spki).digest()
+
+
+def demo_certificate(ca_id: str, organization: str, uscc: str, days: int = 365) -> bytes:
+    """A DER X.509 signing certificate (fresh Ed25519 key) for an enterprise, signed by the
+    demo CA's issuing key; what the demo scenario records. The real issuance with profiles
+    and CA chains is the PKI's job."""
+    ca_key = issuing_key(ca_id)
+    now = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization),
+            x509.NameAttribute(NameOID.COMMON_NAME, organization),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, uscc),
+        ]
+    )
+    issuer = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"{ca_id} demo issuing CA")])
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(ed25519.Ed25519PrivateKey.generate().public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=days))
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    return cert.public_bytes(serialization.Encoding.DER)
 
 
 def seed(backend: ChainBackend) -> Deployment:

@@ -1,13 +1,22 @@
-"""One consortium node: its chain backend, its deployment, and the typed client over both."""
+"""One consortium node: chain backend, deployment, index and the typed client over them."""
 
 from __future__ import annotations
 
 import logging
+import os
+import secrets
+import threading
+import time
+from pathlib import Path
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from pydantic import SecretStr
+from sqlalchemy import Engine
 
-from huren.node import demo
+from huren.node import demo, platform_keys
+from huren.node.db.engine import default_url, make_engine, migrate, write_session
+from huren.node.indexer import Indexer
 from huren.node.settings import Settings
 from huren.registry.backend import ChainBackend
 from huren.registry.client import RegistryClient
@@ -17,6 +26,9 @@ from huren.registry.jsonrpc import JsonRpcBackend
 from huren.registry.types import Deployment
 
 log = logging.getLogger(__name__)
+
+DEMO_KEY_FILE = "demo-platform-api-key"
+ADMIN_KEY_FILE = "admin-api-key"
 
 
 class NodeError(Exception):
@@ -28,7 +40,8 @@ class NotDeployed(NodeError):
 
 
 class Node:
-    """A running node. ``open`` seeds the demo consortium on a dev node's first start."""
+    """A running node. ``open`` seeds the demo consortium on a dev node's first start, brings
+    the index up to date and starts the indexer thread; ``close`` stops it."""
 
     def __init__(
         self,
@@ -36,15 +49,21 @@ class Node:
         backend: ChainBackend,
         deployment: Deployment,
         operator: LocalAccount,
+        engine: Engine,
     ) -> None:
         self.settings = settings
         self.backend = backend
         self.deployment = deployment
         self.operator = operator
         self.client = RegistryClient(backend, deployment, operator)
+        self.engine = engine
+        self.indexer = Indexer(engine, backend, deployment, confirmations=settings.confirmations)
+        self.demo_api_key: str | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
     @classmethod
-    def open(cls, settings: Settings) -> Node:
+    def open(cls, settings: Settings, *, start_indexer: bool = True) -> Node:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         backend: ChainBackend
         if settings.chain_url is None:
@@ -53,12 +72,43 @@ class Node:
             assert settings.chain_id is not None  # the settings validator guarantees it
             backend = JsonRpcBackend(settings.chain_url, chain_id=settings.chain_id)
         try:
+            seeded = not (settings.data_dir / "deployment.json").exists()
             deployment = cls._deployment(settings, backend)
             operator = cls._operator(settings)
+            url = settings.database_url or default_url(settings.data_dir)
+            migrate(url)
+            engine = make_engine(url)
         except BaseException:
             backend.close()
             raise
-        return cls(settings, backend, deployment, operator)
+        node = cls(cls._with_admin_key(settings), backend, deployment, operator, engine)
+        node.catch_up()
+        if settings.env == "dev" and settings.chain_url is None:
+            node.demo_api_key = node._demo_key(issue=seeded)
+        if start_indexer:
+            node.start_indexer()
+        return node
+
+    def catch_up(self) -> None:
+        """Index everything confirmed so far (before serving, so answers are current)."""
+        while not self.indexer.step().caught_up:
+            pass
+
+    def start_indexer(self) -> None:
+        self._thread = threading.Thread(
+            target=self.indexer.run,
+            args=(self._stop, self.settings.index_poll_interval),
+            name="huren-indexer",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.engine.dispose()
+        self.backend.close()
 
     @staticmethod
     def _deployment(settings: Settings, backend: ChainBackend) -> Deployment:
@@ -80,5 +130,35 @@ class Node:
         account: LocalAccount = Account.from_key(settings.operator_key_file.read_text().strip())
         return account
 
-    def close(self) -> None:
-        self.backend.close()
+    @staticmethod
+    def _with_admin_key(settings: Settings) -> Settings:
+        """A dev node without an admin key gets a random one, kept in its data directory."""
+        if settings.admin_api_key is not None:
+            return settings
+        path = settings.data_dir / ADMIN_KEY_FILE
+        if not path.exists():
+            _write_secret(path, secrets.token_urlsafe(32))
+        settings.admin_api_key = SecretStr(path.read_text().strip())
+        return settings
+
+    def _demo_key(self, *, issue: bool) -> str | None:
+        """The alliance platform's demo API key: issued on the first start, kept for dev."""
+        path = self.settings.data_dir / DEMO_KEY_FILE
+        if issue:
+            platform = demo.PLATFORMS[0]
+            with write_session(self.engine) as session:
+                issued = platform_keys.issue_key(
+                    session,
+                    platform.platform_id,
+                    center=demo.center_account(platform.center).address,
+                    now=int(time.time()),
+                    label="demo",
+                )
+            _write_secret(path, issued.key)
+        return path.read_text().strip() if path.exists() else None
+
+
+def _write_secret(path: Path, value: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(value + "\n")

@@ -5,16 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIN_ADMIN_KEY_LENGTH = 32
 
 
 class Settings(BaseSettings):
-    """Where the node keeps its data and which chain it follows.
+    """Where the node keeps its data, which chain it follows, and its secrets.
 
     In ``dev`` the embedded chain is seeded with the demo consortium, whose operator keys are
-    derived from public labels; anywhere else those keys would be a default secret, so a
-    non-dev node must name its operator key file.
+    derived from public labels, and a missing admin API key is generated into the data
+    directory. Anywhere else those would be default secrets, so a non-dev node must name its
+    operator key file and set a strong admin API key.
     """
 
     model_config = SettingsConfigDict(env_prefix="HUREN_", extra="forbid")
@@ -26,14 +29,28 @@ class Settings(BaseSettings):
     chain_url: str | None = None  # None: the embedded chain under data_dir
     chain_id: int | None = None  # required with chain_url: the chain is pinned
     operator_key_file: Path | None = None
+    database_url: str | None = None  # None: SQLite (WAL) under data_dir
+    confirmations: int = 0  # blocks the index stays behind the head (QBFT: 0, final at once)
+    index_poll_interval: float = 0.2
+    admin_api_key: SecretStr | None = None
 
     @model_validator(mode="after")
     def _no_default_secrets_outside_dev(self) -> Settings:
-        if self.env != "dev" and self.operator_key_file is None:
+        if self.chain_url is not None and self.chain_id is None:
+            raise ValueError("HUREN_CHAIN_URL needs HUREN_CHAIN_ID (the node pins the chain id)")
+        if self.confirmations < 0 or self.index_poll_interval <= 0:
+            raise ValueError("confirmations must be >= 0 and the poll interval > 0")
+        if self.env == "dev":
+            return self
+        if self.operator_key_file is None:
             raise ValueError(
                 "outside dev the node needs HUREN_OPERATOR_KEY_FILE: the demo operator keys "
                 "are derived from public labels"
             )
-        if self.chain_url is not None and self.chain_id is None:
-            raise ValueError("HUREN_CHAIN_URL needs HUREN_CHAIN_ID (the node pins the chain id)")
+        key = self.admin_api_key.get_secret_value() if self.admin_api_key else ""
+        if len(key) < MIN_ADMIN_KEY_LENGTH:
+            raise ValueError(
+                f"outside dev the node needs HUREN_ADMIN_API_KEY of at least "
+                f"{MIN_ADMIN_KEY_LENGTH} characters"
+            )
         return self

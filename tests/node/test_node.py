@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+from sqlmodel import Session
 
-from huren.node import demo
+from huren.node import demo, platform_keys
 from huren.node.node import Node, NotDeployed
 from huren.node.settings import Settings
 from huren.registry.backend import ChainUnavailable
@@ -39,9 +40,34 @@ def test_first_start_seeds_the_demo_consortium_and_a_restart_reuses_it(tmp_path:
         again.close()
 
 
-def test_outside_dev_the_demo_keys_are_refused() -> None:
+def test_outside_dev_the_demo_keys_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="OPERATOR_KEY_FILE"):
-        Settings(env="prod")
+        Settings(env="prod", admin_api_key="a" * 40)
+    with pytest.raises(ValidationError, match="ADMIN_API_KEY"):
+        Settings(env="prod", operator_key_file=tmp_path / "k")
+    with pytest.raises(ValidationError, match="ADMIN_API_KEY"):
+        Settings(env="prod", operator_key_file=tmp_path / "k", admin_api_key="short")
+
+
+def test_a_dev_node_keeps_its_generated_keys_and_indexes_before_serving(tmp_path: Path) -> None:
+    node = Node.open(Settings(data_dir=tmp_path), start_indexer=False)
+    try:
+        admin = node.settings.admin_api_key
+        assert admin is not None and len(admin.get_secret_value()) >= 32
+        assert (tmp_path / "admin-api-key").stat().st_mode & 0o777 == 0o600
+        demo_key = node.demo_api_key
+        assert demo_key is not None
+        with Session(node.engine) as session:
+            assert platform_keys.authenticate(session, demo_key).platform_id == "alliance"
+        assert node.indexer.lag() == 0  # the seeded consortium is indexed before serving
+    finally:
+        node.close()
+    again = Node.open(Settings(data_dir=tmp_path), start_indexer=False)
+    try:
+        assert again.demo_api_key == demo_key
+        assert again.settings.admin_api_key == admin
+    finally:
+        again.close()
 
 
 def test_an_external_chain_without_a_deployment_file_is_refused(
@@ -55,6 +81,7 @@ def test_an_external_chain_without_a_deployment_file_is_refused(
         operator_key_file=key_file,
         chain_url=anvil.url,
         chain_id=anvil.chain_id,
+        admin_api_key="a" * 40,
     )
     with pytest.raises(NotDeployed):
         Node.open(settings)

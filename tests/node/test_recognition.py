@@ -1,0 +1,427 @@
+"""The off-chain recognition rule: it agrees with ``CertificateRegistry.recognizeAt`` over
+random chain states (property test), cites the events it rests on, and answers a batch of
+1,000 fingerprints in a handful of queries."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from random import Random
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, event
+from sqlmodel import Session
+
+from huren.node import demo
+from huren.node.db.engine import make_engine, migrate
+from huren.node.indexer import Indexer
+from huren.node.recognition import (
+    MAX_BATCH,
+    InvalidAction,
+    TooManyFingerprints,
+    reason_codes,
+    recognize,
+    recognize_many,
+)
+from huren.registry import event_types as ev
+from huren.registry.client import ProposalResult, RegistryClient
+from huren.registry.embedded import EmbeddedBackend
+from huren.registry.errors_base import InvalidIdentifier
+from huren.registry.event_types import ChainEvent
+from huren.registry.types import (
+    MAX_TIMESTAMP,
+    CertificateInput,
+    CertificateKind,
+    Deployment,
+    KeyUsage,
+    Reason,
+    RevocationReason,
+    Right,
+    Scope,
+)
+from tests.node.conftest import SeededChain
+
+T0 = 1_800_000_000
+DAY = 86_400
+ACTIONS = [0, *Right]
+CENTER_KEYS = [c.key for c in demo.CENTERS]
+
+
+def fp(label: str) -> bytes:
+    return hashlib.sha256(label.encode()).digest()
+
+
+def cert(label: str, **fields: object) -> CertificateInput:
+    values: dict[str, object] = {
+        "fingerprint": fp(label),
+        "holder": fp("holder"),
+        "not_before": T0 - 30 * DAY,
+        "not_after": T0 + 365 * DAY,
+        "kind": CertificateKind.ENTERPRISE,
+        "usage": KeyUsage.SIGNING,
+        "scope": Scope.ALLIANCE,
+    }
+    values.update(fields)
+    return CertificateInput(**values)  # type: ignore[arg-type]
+
+
+@dataclass
+class CertInfo:
+    ca_id: str
+    kind: CertificateKind
+    active: bool = True
+    bounds: tuple[int, int] = (0, 0)
+
+
+@dataclass
+class World:
+    """A chain and its index, with just enough of a model to choose operations that the
+    contracts accept (the chain itself is the oracle for recognition)."""
+
+    backend: EmbeddedBackend
+    deployment: Deployment
+    engine: Engine
+    members: list[str] = field(default_factory=lambda: list(CENTER_KEYS))
+    cas: dict[str, bool] = field(default_factory=lambda: {c.ca_id: True for c in demo.CAS})
+    platforms: dict[str, tuple[str, bool]] = field(
+        default_factory=lambda: {p.platform_id: (p.center, True) for p in demo.PLATFORMS}
+    )
+    certs: dict[bytes, CertInfo] = field(default_factory=dict)
+    auths: dict[tuple[bytes, str], bool] = field(default_factory=dict)
+    serial: int = 0
+
+    def as_(self, account: object) -> RegistryClient:
+        return RegistryClient(self.backend, self.deployment, account)  # type: ignore[arg-type]
+
+    def ca_op(self, ca_id: str) -> RegistryClient:
+        return self.as_(demo.ca_operator_account(ca_id))
+
+    def govern(self, propose: Callable[[RegistryClient], ProposalResult]) -> ProposalResult:
+        proposer, *others = self.members
+        result = propose(self.as_(demo.center_account(proposer)))
+        for member in others:
+            if result.executed:
+                break
+            result = self.as_(demo.center_account(member)).vote(result.proposal_id, True)
+        assert result.executed
+        return result
+
+    def record(self, ca_id: str, certs: list[CertificateInput]) -> None:
+        self.ca_op(ca_id).record_certificates(ca_id, demo.issuer_key_id(ca_id), certs)
+        self.remember(ca_id, certs)
+
+    def remember(self, ca_id: str, certs: list[CertificateInput]) -> None:
+        for c in certs:
+            self.certs[c.fingerprint] = CertInfo(ca_id, c.kind, True, (c.not_before, c.not_after))
+
+    def index(self) -> None:
+        indexer = Indexer(self.engine, self.backend, self.deployment)
+        while not indexer.step().caught_up:
+            pass
+
+
+# -- random operations (each a no-op when its precondition does not hold) ----------------------
+
+
+def op_issue(w: World, rnd: Random) -> None:
+    accredited = sorted(c for c, ok in w.cas.items() if ok)
+    if not accredited:
+        return
+    ca_id = rnd.choice(accredited)
+    batch = []
+    for _ in range(rnd.randint(1, 3)):
+        w.serial += 1
+        scope = rnd.choice(list(Scope))
+        center = None
+        if scope == Scope.REGIONAL:
+            center = demo.center_account(rnd.choice(w.members)).address
+        nb = 0 if rnd.random() < 0.1 else rnd.randint(T0 - 300 * DAY, T0 + 300 * DAY)
+        na = MAX_TIMESTAMP if rnd.random() < 0.1 else rnd.randint(nb + 1, nb + 600 * DAY)
+        batch.append(
+            cert(
+                f"cert-{w.serial}-{ca_id}",
+                kind=rnd.choice(list(CertificateKind)),
+                usage=rnd.choice(list(KeyUsage)),
+                scope=scope,
+                center=center,
+                not_before=nb,
+                not_after=na,
+            )
+        )
+    w.record(ca_id, batch)
+
+
+def op_revoke(w: World, rnd: Random) -> None:
+    active = sorted(f for f, c in w.certs.items() if c.active)
+    if active:
+        f = rnd.choice(active)
+        w.ca_op(w.certs[f].ca_id).revoke_certificate(f, rnd.choice(list(RevocationReason)))
+        w.certs[f].active = False
+
+
+def op_suspend(w: World, rnd: Random) -> None:
+    accredited = sorted(c for c, ok in w.cas.items() if ok)
+    if accredited:
+        ca_id = rnd.choice(accredited)
+        w.govern(lambda c: c.propose_suspend_ca(ca_id))
+        w.cas[ca_id] = False
+
+
+def op_reaccredit(w: World, rnd: Random) -> None:
+    suspended = sorted(c for c, ok in w.cas.items() if not ok)
+    if suspended:
+        ca_id = rnd.choice(suspended)
+        operator = demo.ca_operator_account(ca_id).address
+        key = demo.issuer_key_id(ca_id)
+        w.govern(lambda c: c.propose_accredit_ca(ca_id, ca_id.upper(), [operator], [key]))
+        w.cas[ca_id] = True
+
+
+def op_retire_platform(w: World, rnd: Random) -> None:
+    active = sorted(p for p, (_, ok) in w.platforms.items() if ok)
+    if active:
+        pid = rnd.choice(active)
+        w.govern(lambda c: c.propose_retire_platform(pid))
+        w.platforms[pid] = (w.platforms[pid][0], False)
+
+
+def op_register_platform(w: World, rnd: Random) -> None:
+    w.serial += 1
+    pid, center = f"p{w.serial}", rnd.choice(w.members)
+    address = demo.center_account(center).address
+    w.govern(lambda c: c.propose_register_platform(pid, address, pid))
+    w.platforms[pid] = (center, True)
+
+
+def op_remove_member(w: World, rnd: Random) -> None:
+    if len(w.members) > 2:
+        gone = rnd.choice(w.members)
+        w.members.remove(gone)  # the remaining ones propose and vote
+        w.govern(lambda c: c.propose_remove_member(demo.center_account(gone).address))
+        for pid, (center, _) in w.platforms.items():
+            if center == gone:
+                w.platforms[pid] = (center, False)
+
+
+def op_grant(w: World, rnd: Random) -> None:
+    staff = sorted(f for f, c in w.certs.items() if c.active and c.kind == CertificateKind.STAFF)
+    ents = sorted(
+        f for f, c in w.certs.items() if c.active and c.kind == CertificateKind.ENTERPRISE
+    )
+    platforms = sorted(p for p, (_, ok) in w.platforms.items() if ok)
+    if staff and ents and platforms:
+        s, e = rnd.choice(staff), rnd.choice(ents)
+        pid = rnd.choice(platforms)
+        w.ca_op(w.certs[s].ca_id).grant_authorization(s, pid, e, rnd.randint(1, 31))
+        w.auths[(s, pid)] = True
+
+
+def op_revoke_authorization(w: World, rnd: Random) -> None:
+    granted = sorted(k for k, ok in w.auths.items() if ok)
+    if granted:
+        s, pid = rnd.choice(granted)
+        w.ca_op(w.certs[s].ca_id).revoke_authorization(s, pid)
+        w.auths[(s, pid)] = False
+
+
+OPERATIONS = [
+    op_issue, op_issue, op_issue, op_revoke, op_suspend, op_reaccredit, op_retire_platform,
+    op_register_platform, op_remove_member, op_grant, op_grant, op_revoke_authorization,
+]  # fmt: skip
+XC = demo.center_account("xuancheng").address
+TEMPLATE_CERTS = {
+    "zjca": [cert("ent"), cert("staff", kind=CertificateKind.STAFF)],
+    "jsca": [cert("jsca-enc", usage=KeyUsage.ENCRYPTION, not_before=T0 + DAY)],
+    "ahca": [cert("regional", scope=Scope.REGIONAL, usage=KeyUsage.ENCRYPTION, center=XC)],
+}
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Deployment]:
+    """A seeded chain with a few certificates, and its index, built once."""
+    root = tmp_path_factory.mktemp("recognition-template")
+    backend = EmbeddedBackend(root / "chain", clock=lambda: T0, snapshot_every=0)
+    url = f"sqlite:///{root / 'node.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    try:
+        deployment = demo.seed(backend)
+        w = World(backend, deployment, engine)
+        for ca_id, certs in TEMPLATE_CERTS.items():
+            w.record(ca_id, certs)
+        w.index()
+    finally:
+        backend.close()
+        engine.dispose()
+    return root, deployment
+
+
+@contextlib.contextmanager
+def open_world(template: tuple[Path, Deployment]) -> Iterator[World]:
+    """A copy of the template chain and index of one's own."""
+    root, deployment = template
+    with tempfile.TemporaryDirectory() as tmp:
+        shutil.copytree(root, tmp, dirs_exist_ok=True, ignore=shutil.ignore_patterns("LOCK"))
+        backend = EmbeddedBackend(Path(tmp) / "chain", clock=lambda: T0, snapshot_every=0)
+        engine = make_engine(f"sqlite:///{Path(tmp) / 'node.db'}")
+        try:
+            w = World(backend, deployment, engine)
+            for ca_id, certs in TEMPLATE_CERTS.items():
+                w.remember(ca_id, certs)
+            yield w
+        finally:
+            backend.close()
+            engine.dispose()
+
+
+def interesting_times(w: World) -> list[int]:
+    out = {0, T0, 2**64 - 1}
+    for c in w.certs.values():
+        nb, na = c.bounds
+        out |= {max(nb - 1, 0), nb, na, na + 1}
+    return sorted(out)
+
+
+# No shrinking: an example costs about half a second of chain work, so shrinking a failure
+# takes minutes; the assertion names the disagreeing (certificate, platform, action, time)
+# and Hypothesis prints the drawn operations. Add Phase.shrink locally to minimize one.
+@settings(
+    max_examples=40,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(rnd=st.randoms(use_true_random=False))
+def test_the_off_chain_rule_agrees_with_the_contract(
+    template: tuple[Path, Deployment], rnd: Random
+) -> None:
+    """Random operations (through the typed client, as CA operators and centers would),
+    the index brought up to date, then for several (platform, action, time) every
+    certificate's off-chain answer (one batch) against the contract's ``recognizeAt``."""
+    with open_world(template) as w:
+        for _ in range(rnd.randint(3, 12)):
+            rnd.choice(OPERATIONS)(w, rnd)
+        w.index()
+        view = RegistryClient(w.backend, w.deployment)
+        fps = [*sorted(w.certs), fp("never recorded")]
+        platforms = [*sorted(w.platforms), "no-such-platform"]
+        times = interesting_times(w)
+        with Session(w.engine) as session:
+            for _ in range(8):
+                platform, action = rnd.choice(platforms), rnd.choice(ACTIONS)
+                at = rnd.choice(times) if rnd.random() < 0.8 else rnd.randint(0, 2**64 - 1)
+                answers = recognize_many(session, fps, platform, action, at)
+                for f, answer in zip(fps, answers, strict=True):
+                    chain = view.recognize_at(f, platform, at, action)
+                    off = (answer.recognized, answer.reasons)
+                    assert off == (chain.recognized, chain.reasons), (f.hex(), platform, action, at)
+
+
+# -- deterministic checks, on SQLite and PostgreSQL ----------------------------------------------
+
+
+@pytest.fixture
+def world(seeded: SeededChain, engine: Engine) -> World:
+    return World(seeded.backend, seeded.deployment, engine)
+
+
+def meta_of(event: ChainEvent) -> tuple[object, ...]:
+    m = event.meta
+    return (m.block_number, m.block_hash, m.transaction_hash, m.log_index)
+
+
+def test_an_answer_cites_the_events_it_rests_on(world: World) -> None:
+    ent, staff = cert("ent"), cert("staff", kind=CertificateKind.STAFF)
+    zjca = world.ca_op("zjca")
+    recorded = zjca.record_certificates("zjca", demo.issuer_key_id("zjca"), [ent, staff])
+    granted = zjca.grant_authorization(staff.fingerprint, "jiaxing-ggzy", ent.fingerprint, 2)
+    revoked = zjca.revoke_certificate(staff.fingerprint, RevocationReason.KEY_COMPROMISE)
+    suspended = world.govern(lambda c: c.propose_suspend_ca("zjca"))
+    world.index()
+    with Session(world.engine) as session:
+        answer = recognize(session, staff.fingerprint, "jiaxing-ggzy", Right.SIGN, T0, lag=3)
+    assert not answer.recognized
+    assert answer.reasons == Reason.CA_NOT_ACCREDITED | Reason.REVOKED
+    assert answer.reason_codes == ["CA_NOT_ACCREDITED", "REVOKED"]
+    assert answer.index_lag == 3 and answer.indexed_block == world.backend.block_number()
+    cited = {e.role: e for e in answer.evidence}
+    assert {r: e.event for r, e in cited.items()} == {
+        "certificate": "CertificateRecorded",
+        "revocation": "CertificateRevoked",
+        "ca": "CaSuspended",
+        "platform": "PlatformRegistered",
+        "authorization": "AuthorizationGranted",
+    }
+    expected = {
+        "certificate": meta_of(recorded.events_of(ev.CertificateRecorded)[1]),  # staff's
+        "authorization": meta_of(granted.events_of(ev.AuthorizationGranted)[0]),
+        "revocation": meta_of(revoked.events_of(ev.CertificateRevoked)[0]),
+        "ca": meta_of(suspended.events_of(ev.CaSuspended)[0]),
+    }
+    for role, where in expected.items():
+        e = cited[role]
+        assert (e.block_number, e.block_hash, e.transaction_hash, e.log_index) == where, role
+
+
+def test_a_batch_of_a_thousand_takes_five_queries(world: World) -> None:
+    certs = [cert(f"c{i}", kind=CertificateKind(1 + i % 3)) for i in range(30)]
+    world.record("jsca", certs)
+    world.index()
+    known = [c.fingerprint for c in certs]
+    fps = [*known, *known[:5], *(fp(f"unknown {i}") for i in range(MAX_BATCH - 35))]
+    statements: list[str] = []
+
+    def spy(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(world.engine, "before_cursor_execute", spy)
+    try:
+        with Session(world.engine) as session:
+            answers = recognize_many(session, fps, "nantong-ggzy", Right.LOGIN, T0)
+    finally:
+        event.remove(world.engine, "before_cursor_execute", spy)
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) <= 5
+    assert [a.fingerprint for a in answers] == fps
+    staff = CertificateKind.STAFF
+    expected = sum(c.kind != staff for c in certs) + sum(c.kind != staff for c in certs[:5])
+    assert sum(a.recognized for a in answers) == expected  # staff hold no authorization
+    with Session(world.engine) as session:
+        for a in answers[:40]:
+            one = recognize(session, a.fingerprint, "nantong-ggzy", Right.LOGIN, T0)
+            assert (one.reasons, one.evidence) == (a.reasons, a.evidence)
+
+
+def test_bad_arguments_are_refused_like_the_contract_does(world: World) -> None:
+    world.index()
+    with Session(world.engine) as session:
+        with pytest.raises(TooManyFingerprints):
+            recognize_many(session, [fp("x")] * (MAX_BATCH + 1), "alliance", 0, T0)
+        for action in (3, 5, 6, 32, 64, -1, True):
+            with pytest.raises(InvalidAction):
+                recognize(session, fp("x"), "alliance", action, T0)
+        with pytest.raises(InvalidIdentifier):
+            recognize(session, b"\x01" * 31, "alliance", 0, T0)
+        with pytest.raises(InvalidIdentifier):
+            recognize(session, fp("x"), "has space", 0, T0)
+        raw = "0x" + b"alliance".ljust(32, b"\0").hex()
+        answer = recognize(session, fp("x"), raw, 0, T0)
+        assert answer.platform_id == "alliance" and answer.reasons == Reason.UNKNOWN_CERTIFICATE
+        unknown = recognize(session, fp("x"), "nope", 0, T0)
+        assert unknown.reasons == Reason.UNKNOWN_CERTIFICATE | Reason.UNKNOWN_PLATFORM
+        assert not unknown.platform_known and unknown.evidence == ()
+
+
+def test_reason_codes_are_the_reason_names_lowest_bit_first() -> None:
+    assert reason_codes(0) == []
+    assert reason_codes(Reason.WRONG_USAGE | Reason.UNKNOWN_CERTIFICATE) == [
+        "UNKNOWN_CERTIFICATE",
+        "WRONG_USAGE",
+    ]
+    assert len(reason_codes(1023)) == 10
