@@ -55,6 +55,9 @@ def _run(settings: Settings) -> None:
         f"chain {d.chain_id}: Consortium {d.consortium}, CertificateRegistry {d.registry}"
     )
     console.print(f"operator {node.operator.address}")
+    if node.demo_api_key is not None:
+        console.print(f"demo platform API key (alliance): [bold]{node.demo_api_key}[/bold]")
+        console.print(f"node-admin API key: in {settings.data_dir / 'admin-api-key'}")
     console.print(f"API on [bold]http://{settings.host}:{settings.port}[/bold] (docs at /docs)")
     uvicorn.run(create_app(node), host=settings.host, port=settings.port, log_level="info")
 
@@ -165,6 +168,50 @@ def _founders(specs: list[str], founders_file: Path | None) -> list[FoundingMemb
         console.print("[red]name the founding centers with --founder or --founders[/red]")
         raise typer.Exit(2)
     return members
+
+
+@app.command()
+def demo(
+    data_dir: Annotated[
+        Path | None, typer.Option(help="node data directory (default: a fresh temporary one)")
+    ] = None,
+) -> None:
+    """Show cross-region recognition step by step on a dev node with the demo consortium."""
+    import tempfile
+
+    from rich.table import Table
+
+    from huren.node.demo_scenario import Step, run
+    from huren.node.node import Node
+
+    with tempfile.TemporaryDirectory(prefix="huren-demo-") as tmp:
+        node = Node.open(_settings(data_dir=data_dir or Path(tmp)), start_indexer=False)
+        table: Table | None = None
+
+        def say(step: Step) -> None:
+            nonlocal table
+            if step.platform_id is None:
+                if table is not None:
+                    console.print(table)
+                    table = None
+                console.print(f"[bold]>[/bold] {step.text}")
+                return
+            if table is not None and table.title != step.text:
+                console.print(table)
+                table = None
+            if table is None:
+                table = Table(title=step.text, title_justify="left")
+                for column in ("platform", "recognized", "reasons"):
+                    table.add_column(column)
+            verdict = "[green]yes[/green]" if step.recognized else "[red]no[/red]"
+            table.add_row(step.platform_id, verdict, ", ".join(step.reasons))
+
+        try:
+            run(node, say)
+            if table is not None:
+                console.print(table)
+        finally:
+            node.close()
 
 
 @app.command()
