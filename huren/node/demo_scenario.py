@@ -72,9 +72,7 @@ def run(node: Node, say: Callable[[Step], None]) -> list[Step]:
         node.catch_up()
         with Session(node.engine) as session:
             for platform_id in PLATFORMS:
-                answer = recognize(
-                    session, fingerprint_of(der), platform_id, Right.LOGIN, int(time.time())
-                )
+                answer = recognize(session, fingerprint_of(der), platform_id, Right.LOGIN)
                 tell(
                     Step(label, platform_id, answer.recognized, tuple(reason_codes(answer.reasons)))
                 )

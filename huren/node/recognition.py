@@ -7,11 +7,15 @@ chain here. The rule below is the contract's, condition for condition (the prope
 
 - the certificate is recorded (else UNKNOWN_CERTIFICATE and nothing more about it);
 - its CA is accredited now (a suspended CA's certificates are not recognized meanwhile);
-- it is not revoked; ``at`` lies within notBefore..notAfter;
+- it was not revoked at or before ``at``; ``at`` lies within notBefore..notAfter;
+  asked about *now* (``at`` None), every revocation the index holds counts, however the
+  chain's block times compare with this node's clock (an embedded chain's blocks run ahead of
+  the wall clock in bursts, since each block's time exceeds its parent's);
 - it is alliance scope, or regional and the platform belongs to its center;
 - the platform is registered and active;
 - a staff certificate holds an authorization at the platform with the action's right (any
-  right for action 0);
+  right for action 0), and the enterprise certificate that granted it was, at ``at``,
+  recorded, unrevoked and within its validity;
 - the action fits the key usage (encrypt/decrypt need an encryption certificate).
 
 The contract compares member *indexes* of the certificate's and the platform's centers; a
@@ -43,6 +47,7 @@ from huren.registry.types import (
 
 __all__ = [
     "MAX_BATCH",
+    "NOW",
     "Evidence",
     "InvalidAction",
     "RecognitionAnswer",
@@ -55,6 +60,7 @@ __all__ = [
 ]
 
 MAX_BATCH = 1000
+NOW = 2**64 - 1  # a revocation cutoff after every revocation: "now" is the latest state
 _ENCRYPTION_ACTIONS = (Right.ENCRYPT, Right.DECRYPT)
 
 
@@ -140,12 +146,17 @@ def evaluate(
     ca: Ca | None,
     platform: Platform | None,
     authorization: Authorization | None,
+    granting: Certificate | None,
     action: Right | int,
     at: int,
+    revoked_by: int | None = None,
 ) -> Reason:
     """THE rule (see the module docstring): every reason that applies to these records. The
-    records are the index's rows for the certificate, its CA, the platform and the staff
-    certificate's authorization at the platform (None when there is none)."""
+    records are the index's rows for the certificate, its CA, the platform, the staff
+    certificate's authorization at the platform and the enterprise certificate that granted
+    it (None when there is none). A revocation counts when dated at or before ``revoked_by``
+    (default ``at``; ``NOW`` counts every one)."""
+    cutoff = at if revoked_by is None else revoked_by
     reasons = Reason(0)
     if platform is None:
         reasons |= Reason.UNKNOWN_PLATFORM
@@ -155,7 +166,7 @@ def evaluate(
         return reasons | Reason.UNKNOWN_CERTIFICATE
     if ca is None or ca.status != CaStatus.ACCREDITED:
         reasons |= Reason.CA_NOT_ACCREDITED
-    if cert.status == CertificateStatus.REVOKED:
+    if _revoked_by(cert, cutoff):
         reasons |= Reason.REVOKED
     if at < cert.not_before:
         reasons |= Reason.NOT_YET_VALID
@@ -167,7 +178,8 @@ def evaluate(
         reasons |= Reason.OUT_OF_SCOPE
     if cert.kind == CertificateKind.STAFF:
         rights = 0 if authorization is None else authorization.rights
-        if (rights == 0) if action == 0 else not rights & int(action):
+        granted = rights != 0 if action == 0 else bool(rights & int(action))
+        if not granted or granting is None or not _valid_at(granting, at, cutoff):
             reasons |= Reason.NOT_AUTHORIZED
     if action != 0:
         wants_encryption = action in _ENCRYPTION_ACTIONS
@@ -176,17 +188,30 @@ def evaluate(
     return reasons
 
 
+def _revoked_by(cert: Certificate, at: int) -> bool:
+    return (
+        cert.status == CertificateStatus.REVOKED
+        and cert.revoked_at is not None
+        and cert.revoked_at <= at
+    )
+
+
+def _valid_at(cert: Certificate, at: int, cutoff: int) -> bool:
+    return not _revoked_by(cert, cutoff) and cert.not_before <= at <= cert.not_after
+
+
 def recognize(
     session: Session,
     fingerprint: bytes,
     platform_id: str,
     action: Right | int,
-    at: int,
+    at: int | None = None,
     *,
     lag: int | None = None,
 ) -> RecognitionAnswer:
-    """The recognition of one certificate, from the index only (``lag``: the index's lag
-    behind the chain head, reported in the answer; None when unknown)."""
+    """The recognition of one certificate, from the index only, at time ``at`` (None: now, on
+    the latest indexed state; ``lag``: the index's lag behind the chain head, reported in the
+    answer; None when unknown)."""
     return recognize_many(session, [fingerprint], platform_id, action, at, lag=lag)[0]
 
 
@@ -195,12 +220,12 @@ def recognize_many(
     fingerprints: Sequence[bytes],
     platform_id: str,
     action: Right | int,
-    at: int,
+    at: int | None = None,
     *,
     lag: int | None = None,
 ) -> list[RecognitionAnswer]:
     """The recognition of up to ``MAX_BATCH`` certificates at one platform, in the order
-    given (duplicates answered twice), in five queries whatever their number, all in one
+    given (duplicates answered twice), in at most six queries whatever their number, all in one
     read transaction of ``session``: every answer sees the same index state when that
     transaction reads one snapshot (SQLite does; on PostgreSQL use REPEATABLE READ, as the
     API's sessions do)."""
@@ -210,6 +235,8 @@ def recognize_many(
     action = check_action(action)
     platform_id = decode_id(encode_id(platform_id))  # a raw 0x form reads as the id
     evaluated_at = datetime.now(UTC)
+    revoked_by = NOW if at is None else at
+    at = int(evaluated_at.timestamp()) if at is None else at
 
     state = session.get(IndexState, 1)
     platform = session.get(Platform, platform_id)
@@ -225,13 +252,18 @@ def recognize_many(
             col(Authorization.staff_fingerprint).in_(staff),
         )
         auths = {a.staff_fingerprint: a for a in session.exec(query)}
+    granting = {a.enterprise_fingerprint for a in auths.values() if a.rights} - certs.keys()
+    if granting:
+        query_granting = select(Certificate).where(col(Certificate.fingerprint).in_(granting))
+        certs.update(_by(session.exec(query_granting)))
 
     answers = []
     for fp in fps:
         cert = certs.get(fp)
         ca = None if cert is None else cas.get(cert.ca_id)
         auth = auths.get(fp)
-        reasons = evaluate(cert, ca, platform, auth, action, at)
+        grantor = None if auth is None else certs.get(bytes(auth.enterprise_fingerprint))
+        reasons = evaluate(cert, ca, platform, auth, grantor, action, at, revoked_by)
         answers.append(
             RecognitionAnswer(
                 fingerprint=fp,
@@ -240,7 +272,7 @@ def recognize_many(
                 at=at,
                 recognized=not reasons,
                 reasons=reasons,
-                evidence=_evidence(cert, ca, platform, auth),
+                evidence=_evidence(cert, ca, platform, auth, grantor),
                 index_lag=lag,
                 indexed_block=None if state is None else state.block_number,
                 evaluated_at=evaluated_at,
@@ -258,6 +290,7 @@ def _evidence(
     ca: Ca | None,
     platform: Platform | None,
     auth: Authorization | None,
+    grantor: Certificate | None,
 ) -> tuple[Evidence, ...]:
     out: list[Evidence] = []
     if cert is not None:
@@ -286,6 +319,8 @@ def _evidence(
     if auth is not None:
         event = "AuthorizationGranted" if auth.rights else "AuthorizationRevoked"
         out.append(_cite("authorization", event, auth))
+    if grantor is not None and auth is not None and auth.rights:
+        out.append(_cite("enterprise_certificate", "CertificateRecorded", grantor))
     return tuple(out)
 
 

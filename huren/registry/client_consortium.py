@@ -101,6 +101,13 @@ class ConsortiumMethods(ClientCore):
         receipt = self._send(self._consortium, data)
         return ProposalResult(receipt, proposal_id, _status_after(receipt.logs, proposal_id))
 
+    def execute(self, proposal_id: int) -> ProposalResult:
+        """Settle an open proposal that membership changes decided since the last vote;
+        ``QuorumNotReached`` when the current members' votes decide nothing yet."""
+        data = F["execute"] + encode(["uint256"], [proposal_id])
+        receipt = self._send(self._consortium, data)
+        return ProposalResult(receipt, proposal_id, _status_after(receipt.logs, proposal_id))
+
     def _propose(self, fn: bytes, types: list[str], args: list[Any]) -> ProposalResult:
         receipt = self._send(self._consortium, fn + encode(types, args))
         created = [log for log in receipt.logs if log.topics and log.topics[0] == _CREATED]

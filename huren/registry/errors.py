@@ -77,8 +77,14 @@ class CertificateAlreadyRecorded(ContractError):
 
 class CertificateNotActive(ContractError):
     signature = "CertificateNotActive(bytes32 fingerprint)"
-    message = "{fingerprint} is revoked"
+    message = "{fingerprint} is revoked or outside its validity"
     fingerprint: bytes
+
+
+class DuplicateIssuerKey(ContractError):
+    signature = "DuplicateIssuerKey(bytes32 issuerKeyId)"
+    message = "issuer key {issuer_key_id} is listed twice"
+    issuer_key_id: bytes
 
 
 class EmptyBatch(ContractError):
@@ -206,6 +212,11 @@ class MembershipNotRenounceable(ContractError):
     message = "members leave only through a proposal"
 
 
+class NoFounders(ContractError):
+    signature = "NoFounders()"
+    message = "a consortium needs at least one founding member"
+
+
 class NoIssuerKeys(ContractError):
     signature = "NoIssuerKeys(bytes32 caId)"
     message = "CA {ca_id} needs at least one issuer key"
@@ -252,6 +263,15 @@ class NotPlatformCenter(ContractError):
     account: str
 
 
+class OutOfScope(ContractError):
+    signature = "OutOfScope(bytes32 fingerprint,bytes32 platformId)"
+    message = (
+        "certificate {fingerprint} is regional to another center than platform {platform_id}'s"
+    )
+    fingerprint: bytes
+    platform_id: str
+
+
 class PlatformAlreadyRegistered(ContractError):
     signature = "PlatformAlreadyRegistered(bytes32 platformId)"
     message = "platform {platform_id} is already registered"
@@ -269,6 +289,15 @@ class ProposalNotOpen(ContractError):
     message = "proposal {id} is {status}, not open"
     id: int
     status: ProposalStatus
+
+
+class QuorumNotReached(ContractError):
+    signature = "QuorumNotReached(uint256 id,uint32 yes,uint32 no,uint256 members)"
+    message = "proposal {id} is undecided: {yes} yes, {no} no of {members} members"
+    id: int
+    yes: int
+    no: int
+    members: int
 
 
 class UnknownCa(ContractError):
@@ -340,6 +369,7 @@ __all__ = [
     "CertificateNotActive",
     "ContractError",
     "DeploymentMismatch",
+    "DuplicateIssuerKey",
     "EmptyBatch",
     "EmptyEvidence",
     "EmptyHolderCommitment",
@@ -364,6 +394,7 @@ __all__ = [
     "LastMember",
     "LengthMismatch",
     "MembershipNotRenounceable",
+    "NoFounders",
     "NoIssuerKeys",
     "NoOperators",
     "NotAMember",
@@ -371,10 +402,12 @@ __all__ = [
     "NotBound",
     "NotCaOperator",
     "NotPlatformCenter",
+    "OutOfScope",
     "Panic",
     "PlatformAlreadyRegistered",
     "PlatformNotActive",
     "ProposalNotOpen",
+    "QuorumNotReached",
     "RegistryError",
     "RevertMessage",
     "UnknownCa",

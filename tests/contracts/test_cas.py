@@ -10,6 +10,7 @@ from huren.registry.errors import (
     AccessControlBadConfirmation,
     AccessControlUnauthorizedAccount,
     CaNotAccredited,
+    DuplicateIssuerKey,
     EmptyName,
     InvalidId,
     IssuerKeyTaken,
@@ -111,7 +112,9 @@ def test_accredit_a_new_ca(net: Net) -> None:
         ("shca", "X", ["colleague"], [], NoIssuerKeys, ("shca",)),
         ("shca", "X", ["colleague"], [K3, ZERO32], InvalidId, ()),
         ("shca", "X", ["colleague"], [K3, K2], IssuerKeyTaken, (K2, AHCA)),
-        (ZJCA, "X", [], [K1, K2], IssuerKeyTaken, (K2, AHCA)),
+        (ZJCA, "X", ["op"], [K1, K2], IssuerKeyTaken, (K2, AHCA)),
+        (ZJCA, "X", [], [K1], NoOperators, (ZJCA,)),
+        ("shca", "X", ["colleague"], [K3, K4, K3], DuplicateIssuerKey, (K3,)),
     ],
     ids=[
         "zero-id",
@@ -122,6 +125,8 @@ def test_accredit_a_new_ca(net: Net) -> None:
         "zero-key",
         "key-taken",
         "key-taken-update",
+        "update-without-operators",
+        "duplicate-key",
     ],
 )
 def test_propose_accredit_ca_reverts(net: Net, ca_id, name, operators, keys, error, args) -> None:
@@ -151,11 +156,12 @@ def test_suspend_and_reaccredit_with_new_keys(net: Net) -> None:
     with pytest.raises(CaNotAccredited):
         net.as_("jiaxing").propose_suspend_ca(ZJCA)
     with pytest.raises(IssuerKeyTaken) as t:  # not even while suspended
-        net.as_("jiaxing").propose_accredit_ca(AHCA, "AHCA", [], [K2, K1])
+        net.as_("jiaxing").propose_accredit_ca(AHCA, "AHCA", [net.addr("op")], [K2, K1])
     assert (t.value.issuer_key_id, t.value.ca_id) == (K1, ZJCA)
 
-    again = net.govern(lambda c: c.propose_accredit_ca(ZJCA, "ZJCA (renewed)", [], [K3]))
-    assert emitted(again)[-1] == ("CaAccredited", ZJCA, 1, "ZJCA (renewed)", (), (K3,))
+    op = net.addr("op")
+    again = net.govern(lambda c: c.propose_accredit_ca(ZJCA, "ZJCA (renewed)", [op], [K3]))
+    assert emitted(again)[-1] == ("CaAccredited", ZJCA, 1, "ZJCA (renewed)", (op,), (K3,))
     assert net.view.ca(ZJCA) == Ca(
         ZJCA, "ZJCA (renewed)", CaStatus.ACCREDITED, 1, (K3,), (net.addr("op"),)
     )
@@ -163,18 +169,28 @@ def test_suspend_and_reaccredit_with_new_keys(net: Net) -> None:
     assert net.view.issuance_authority(ZJCA, K3, net.addr("op")) == 1
     with pytest.raises(UnknownIssuerKey):
         net.view.issuance_authority(ZJCA, K1, net.addr("op"))
-    net.govern(lambda c: c.propose_accredit_ca(AHCA, "AHCA", [], [K2, K1]))  # K1 is free now
+    ahca_ops = list(net.view.ca(AHCA).operators)
+    net.govern(lambda c: c.propose_accredit_ca(AHCA, "AHCA", ahca_ops, [K2, K1]))  # K1 is free
     assert net.view.ca_of_issuer_key(K1) == AHCA and net.view.ca_ids() == (ZJCA, AHCA)
 
 
-def test_update_of_an_accredited_ca_adds_operators(net: Net) -> None:
+def test_update_of_an_accredited_ca_replaces_its_operators(net: Net) -> None:
+    """The lists are complete: how the consortium evicts a compromised operator."""
     colleague = net.addr("colleague")
     result = net.govern(lambda c: c.propose_accredit_ca(ZJCA, "ZJCA", [colleague], [K1, K3]))
-    assert emitted(result)[-2:] == [
+    assert emitted(result)[-3:] == [
         ("CaAccredited", ZJCA, 1, "ZJCA", (colleague,), (K1, K3)),
         ("RoleGranted", ROLE, colleague, net.addr("nantong")),
+        ("RoleRevoked", ROLE, net.addr("op"), net.addr("nantong")),
     ]
-    assert set(net.view.ca(ZJCA).operators) == {net.addr("op"), colleague}
+    assert net.view.ca(ZJCA).operators == (colleague,)
+    with pytest.raises(NotCaOperator):
+        net.view.issuance_authority(ZJCA, K1, net.addr("op"))
+    kept = net.govern(
+        lambda c: c.propose_accredit_ca(ZJCA, "ZJCA", [colleague, net.addr("op")], [K1])
+    )
+    assert ("RoleRevoked", ROLE, colleague, net.addr("nantong")) not in emitted(kept)
+    assert set(net.view.ca(ZJCA).operators) == {colleague, net.addr("op")}
 
 
 def test_propose_suspend_unknown_ca(net: Net) -> None:

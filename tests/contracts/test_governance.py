@@ -15,8 +15,10 @@ from huren.registry.errors import (
     InvalidRegionCode,
     InvalidVotingPeriod,
     LengthMismatch,
+    NoFounders,
     NotAMember,
     ProposalNotOpen,
+    QuorumNotReached,
     UnknownProposal,
     ZeroAddress,
 )
@@ -89,11 +91,12 @@ def test_deployment_admits_the_founders(fresh_chain) -> None:
 @pytest.mark.parametrize(
     ("founders", "names", "regions", "period", "error", "args"),
     [
-        ([], [], [], 60, NotAMember, (ZERO_ADDRESS,)),
+        ([], [], [], 60, NoFounders, ()),
         (["jiaxing", "nantong"], ["J"], [330400, 320600], 60, LengthMismatch, (2, 1)),
         (["jiaxing", "nantong"], ["J", "N"], [330400], 60, LengthMismatch, (2, 1)),
         (["jiaxing"], ["J"], [330400, 320600], 60, LengthMismatch, (1, 2)),
         (["jiaxing"], ["J"], [330400], 0, InvalidVotingPeriod, (0,)),
+        (["jiaxing"], ["J"], [330400], 365 * 86400 + 1, InvalidVotingPeriod, (365 * 86400 + 1,)),
         (["jiaxing"], ["J"], [99_999], 60, InvalidRegionCode, (99_999,)),
         (["jiaxing"], ["J"], [1_000_000], 60, InvalidRegionCode, (1_000_000,)),
         (["jiaxing"], [""], [330400], 60, EmptyName, ()),
@@ -106,6 +109,7 @@ def test_deployment_admits_the_founders(fresh_chain) -> None:
         "regions-short",
         "regions-long",
         "zero-period",
+        "period-over-a-year",
         "region-low",
         "region-high",
         "empty-name",
@@ -208,10 +212,12 @@ def test_only_members_propose(net: Net, propose, who) -> None:
     assert e.value.account == net.addr(who)
 
 
-def test_validation_precedes_the_membership_check(net: Net) -> None:
-    """Arguments are checked before the caller's membership (observed order)."""
-    with pytest.raises(InvalidQuorum):
+def test_membership_is_checked_before_the_arguments(net: Net) -> None:
+    """An outsider learns nothing about the state from a proposal's validation."""
+    with pytest.raises(NotAMember):
         net.as_("outsider").propose_set_quorum(10)
+    with pytest.raises(NotAMember):
+        net.as_("outsider").propose_remove_member(net.addr("outsider"))
 
 
 @pytest.mark.parametrize("quorum", [0, 49, 100, 255])
@@ -346,7 +352,7 @@ def test_two_members_one_yes_does_not_pass_one_no_rejects(net: Net) -> None:
 def test_removed_members_votes_stop_counting(net: Net) -> None:
     pid = net.as_("xuancheng").propose_set_quorum(60).proposal_id  # xuancheng votes yes
     net.govern(lambda c: c.propose_remove_member(net.addr("xuancheng")))
-    assert net.view.proposal(pid).yes == 1  # stored tally, recounted at the next vote
+    assert net.view.proposal(pid).yes == 0  # an open proposal's view counts current members
     voted = net.as_("jiaxing").vote(pid, True)
     assert voted.status == OPEN  # 1 of 2 current members, not 2 of 3
     assert emitted(voted) == [("VoteCast", pid, net.addr("jiaxing"), True, 1, 0)]
@@ -354,3 +360,23 @@ def test_removed_members_votes_stop_counting(net: Net) -> None:
     with pytest.raises(NotAMember):
         net.as_("xuancheng").vote(pid, False)
     assert net.as_("nantong").vote(pid, True).status == EXECUTED
+
+
+def test_execute_settles_a_proposal_that_a_departure_decided(net: Net) -> None:
+    """With 4 members, 2 yes votes are not a strict majority; once a member who had not
+    voted leaves, 2 of 3 are, and any member may settle it without voting."""
+    net.govern(lambda c: c.propose_add_member(net.addr("outsider"), "Huzhou", 330500))
+    pid = net.as_("jiaxing").propose_set_quorum(60).proposal_id
+    assert net.as_("nantong").vote(pid, True).status == OPEN  # 2 of 4
+    with pytest.raises(QuorumNotReached) as e:
+        net.as_("jiaxing").execute(pid)
+    assert error_args(e.value) == (pid, 2, 0, 4)
+    net.govern(lambda c: c.propose_remove_member(net.addr("outsider")))
+    assert net.view.proposal(pid).yes == 2
+    settled = net.as_("xuancheng").execute(pid)
+    assert settled.status == EXECUTED
+    assert emitted(settled) == [("ProposalExecuted", pid), ("QuorumChanged", 50, 60)]
+    with pytest.raises(ProposalNotOpen):
+        net.as_("xuancheng").execute(pid)
+    with pytest.raises(NotAMember):
+        net.as_("outsider").execute(pid)

@@ -276,7 +276,7 @@ def test_suspended_ca_cannot_record_until_reaccredited(net: Net) -> None:
         with pytest.raises(CaNotAccredited) as e:
             send(net.as_("op"))
         assert e.value.ca_id == ZJCA
-    net.govern(lambda c: c.propose_accredit_ca(ZJCA, "ZJCA", [], [K3]))
+    net.govern(lambda c: c.propose_accredit_ca(ZJCA, "ZJCA", [net.addr("op")], [K3]))
     with pytest.raises(UnknownIssuerKey):
         net.as_("op").record_certificate(ZJCA, K1, cert("x"))
     net.as_("op").record_certificate(ZJCA, K3, cert("x"))

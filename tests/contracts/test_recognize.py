@@ -18,6 +18,7 @@ from tests.contracts.conftest import (
     PERSON_JX,
     STAFF,
     STAFF_ENC,
+    T_TEST,
     XC,
     ZJCA,
     Net,
@@ -111,7 +112,7 @@ def test_suspension_lifts_recognition_until_reaccreditation(net: Net) -> None:
     for f in (ENT, ENC, PERSON_JX):
         assert net.view.recognize(f, JX) == no(R.CA_NOT_ACCREDITED)
     assert net.view.recognize(PERSON_JX, NT) == no(R.CA_NOT_ACCREDITED | R.OUT_OF_SCOPE)
-    net.govern(lambda c: c.propose_accredit_ca(ZJCA, "ZJCA", [], [K1]))
+    net.govern(lambda c: c.propose_accredit_ca(ZJCA, "ZJCA", [net.addr("op")], [K1]))
     assert net.view.recognize(ENT, JX) == OK
 
 
@@ -119,8 +120,10 @@ def test_revoked(net: Net) -> None:
     net.as_("op").revoke_certificate(ENT, 1)
     assert net.view.recognize(ENT, JX) == no(R.REVOKED)
     assert net.view.recognize(ENT, JX, Right.ENCRYPT) == no(R.REVOKED | R.WRONG_USAGE)
-    past = NOT_BEFORE + 1  # revocation is not dated: it applies at any time asked
-    assert net.view.recognize_at(ENT, JX, past) == no(R.REVOKED)
+    revoked_at = net.view.certificate(ENT).revoked_at
+    # Revocation is dated: asked about a time before it, the certificate was fine.
+    assert net.view.recognize_at(ENT, JX, revoked_at - 1) == OK
+    assert net.view.recognize_at(ENT, JX, revoked_at) == no(R.REVOKED)
 
 
 def test_retired_platform(net: Net) -> None:
@@ -212,9 +215,8 @@ def test_every_reason_at_once(net: Net) -> None:
         | R.WRONG_USAGE
     )
     assert net.view.recognize_at(f, NT, NOT_AFTER + 1, Right.DECRYPT) == late
-    early = no(
+    early = no(  # revoked after NOT_BEFORE: not yet revoked then
         R.CA_NOT_ACCREDITED
-        | R.REVOKED
         | R.NOT_YET_VALID
         | R.OUT_OF_SCOPE
         | R.UNKNOWN_PLATFORM
@@ -222,3 +224,17 @@ def test_every_reason_at_once(net: Net) -> None:
         | R.WRONG_USAGE
     )
     assert net.view.recognize_at(f, "nope", NOT_BEFORE - 1, Right.ENCRYPT) == early
+
+
+def test_a_staff_authorization_is_as_good_as_its_enterprise_certificate(net: Net) -> None:
+    """The grant stands on the enterprise certificate: revoked or expired, it grants nothing."""
+    short_ent = cert("short-ent", not_after=T_TEST + 1_000)
+    net.as_("op").record_certificate(ZJCA, K1, short_ent)
+    net.as_("op").grant_authorization(STAFF, JX, short_ent.fingerprint, Right.LOGIN)
+    net.as_("op").grant_authorization(STAFF, NT, ENT, Right.LOGIN)
+    assert net.view.recognize(STAFF, JX, Right.LOGIN) == OK
+    assert net.view.recognize_at(STAFF, JX, T_TEST + 1_001, Right.LOGIN) == no(R.NOT_AUTHORIZED)
+    net.as_("op").revoke_certificate(ENT, 3)  # affiliationChanged
+    revoked_at = net.view.certificate(ENT).revoked_at
+    assert net.view.recognize(STAFF, NT, Right.LOGIN) == no(R.NOT_AUTHORIZED)
+    assert net.view.recognize_at(STAFF, NT, revoked_at - 1, Right.LOGIN) == OK

@@ -6,6 +6,7 @@ import pytest
 
 from huren.registry.errors import (
     AlreadyBound,
+    CaNotAccredited,
     CertificateNotActive,
     EmptyEvidence,
     InvalidRights,
@@ -13,6 +14,7 @@ from huren.registry.errors import (
     NotBound,
     NotCaOperator,
     NotPlatformCenter,
+    OutOfScope,
     PlatformNotActive,
     UnknownCertificate,
     UnknownPlatform,
@@ -25,13 +27,16 @@ from tests.contracts.conftest import (
     ENC,
     ENT,
     JX,
+    K1,
     NT,
     PERSON_JX,
     STAFF,
     STAFF_ENC,
+    T_TEST,
     ZERO32,
     ZJCA,
     Net,
+    cert,
     emitted,
     error_args,
     fp,
@@ -63,10 +68,15 @@ def test_bind_and_unbind(net: Net) -> None:
     assert net.view.binding(ENT, JX) == EV2
 
 
-def test_any_recorded_kind_and_scope_binds(net: Net) -> None:
-    for f in (ENC, STAFF, PERSON_JX, AHCA_ENT):
-        net.as_("nantong").bind_certificate(f, NT, EV1)  # even a Jiaxing regional one
+def test_any_kind_binds_but_a_regional_one_only_at_its_center(net: Net) -> None:
+    for f in (ENC, STAFF, AHCA_ENT):
+        net.as_("nantong").bind_certificate(f, NT, EV1)
         assert net.view.binding(f, NT) == EV1
+    with pytest.raises(OutOfScope) as e:
+        net.as_("nantong").bind_certificate(PERSON_JX, NT, EV1)  # regional to Jiaxing
+    assert (e.value.fingerprint, e.value.platform_id) == (PERSON_JX, NT)
+    net.as_("jiaxing").bind_certificate(PERSON_JX, JX, EV1)
+    assert net.view.binding(PERSON_JX, JX) == EV1
 
 
 @pytest.mark.parametrize("op", ["bind", "unbind"])
@@ -90,15 +100,18 @@ def test_zone_reverts(net: Net, op, who, platform, evidence, error, args) -> Non
 
 
 @pytest.mark.parametrize("op", ["bind", "unbind"])
-def test_retired_platforms_take_no_zone_changes(net: Net, op: str) -> None:
+def test_retired_platforms_take_no_new_bindings_but_release_old_ones(net: Net, op: str) -> None:
     net.as_("jiaxing").bind_certificate(ENT, JX, EV1)
     _retire(net, JX)
     client = net.as_("jiaxing")
-    send = client.bind_certificate if op == "bind" else client.unbind_certificate
-    with pytest.raises(PlatformNotActive) as e:
-        send(ENT if op == "unbind" else ENC, JX, EV2)
-    assert e.value.platform_id == JX
-    assert net.view.binding(ENT, JX) == EV1  # a binding at a retired platform stays for good
+    if op == "bind":
+        with pytest.raises(PlatformNotActive) as e:
+            client.bind_certificate(ENC, JX, EV2)
+        assert e.value.platform_id == JX
+        assert net.view.binding(ENT, JX) == EV1
+    else:
+        client.unbind_certificate(ENT, JX, EV2)
+        assert net.view.binding(ENT, JX) is None
 
 
 def test_bind_reverts_on_the_certificate(net: Net) -> None:
@@ -231,3 +244,27 @@ def test_revoke_authorization_reverts(net: Net) -> None:
     net.as_("op").revoke_certificate(STAFF, 1)  # a revoked staff certificate's grant still goes
     net.as_("op").revoke_authorization(STAFF, JX)
     assert net.view.authorization(STAFF, JX) is None
+
+
+def test_grant_needs_an_accredited_ca(net: Net) -> None:
+    net.govern(lambda c: c.propose_suspend_ca(ZJCA))
+    with pytest.raises(CaNotAccredited) as e:
+        net.as_("op").grant_authorization(STAFF, JX, ENT, Right.LOGIN)
+    assert e.value.ca_id == ZJCA
+
+
+@pytest.mark.parametrize("which", ["staff", "enterprise"])
+def test_grant_and_bind_need_certificates_within_their_validity(net: Net, which: str) -> None:
+    short = cert("short", not_after=T_TEST + 100, kind=CertificateKind.STAFF)
+    short_ent = cert("short-ent", not_after=T_TEST + 100)
+    net.as_("op").record_certificates(ZJCA, K1, [short, short_ent])
+    net.clock.advance(200)
+    expired = short if which == "staff" else short_ent
+    staff, enterprise = (
+        (short.fingerprint, ENT) if which == "staff" else (STAFF, short_ent.fingerprint)
+    )
+    with pytest.raises(CertificateNotActive) as e:
+        net.as_("op").grant_authorization(staff, JX, enterprise, Right.LOGIN)
+    assert e.value.fingerprint == expired.fingerprint
+    with pytest.raises(CertificateNotActive):
+        net.as_("jiaxing").bind_certificate(expired.fingerprint, JX, EV1)

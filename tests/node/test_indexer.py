@@ -259,7 +259,8 @@ def exercise(backend: ChainBackend, dep: Deployment) -> dict[str, Any]:
     nantong.vote(jiaxing.propose_set_quorum(60).proposal_id, True)
     nantong.vote(jiaxing.propose_suspend_ca("ahca").proposal_id, True)
     new_key = os.urandom(32)
-    accredit = xuancheng.propose_accredit_ca("jsca", "江苏 CA (renamed)", [], [new_key])
+    replacement = demo.demo_account("jsca replacement operator").address  # evicts the old one
+    accredit = xuancheng.propose_accredit_ca("jsca", "江苏 CA (renamed)", [replacement], [new_key])
     jiaxing.vote(accredit.proposal_id, True)
     rejected = jiaxing.propose_retire_platform("nantong-ggzy").proposal_id
     nantong.vote(rejected, False)

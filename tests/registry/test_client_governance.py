@@ -20,6 +20,7 @@ from huren.registry.errors import (
     InvalidRegionCode,
     LastCaOperator,
     MembershipNotRenounceable,
+    NoFounders,
     NotAMember,
     ProposalNotOpen,
     RegistryError,
@@ -212,7 +213,7 @@ def test_client_guards(network: Network) -> None:
 
 def test_deploy_rejects_no_founders(chain: EmbeddedBackend) -> None:
     deployer = new_account(chain)
-    with pytest.raises(NotAMember):
+    with pytest.raises(NoFounders):
         deploy(chain, deployer, [], VOTING_PERIOD)
     with pytest.raises(InvalidRegionCode) as bad:
         deploy(chain, deployer, [FoundingMember(deployer.address, "x", 12)], VOTING_PERIOD)

@@ -11,7 +11,6 @@ is a 403 ``PLATFORM_MISMATCH``); the node-admin key asks for any platform it nam
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -101,9 +100,8 @@ def _answers(
     at: int | None,
     lag: int | None,
 ) -> list[RecognitionAnswer]:
-    when = int(time.time()) if at is None else at
     right = 0 if action is None else action.right
-    answers = recognize_many(session, fingerprints, platform, right, when, lag=lag)
+    answers = recognize_many(session, fingerprints, platform, right, at, lag=lag)
     if answers and not answers[0].platform_known:
         raise ApiProblem(404, "UNKNOWN_PLATFORM", f"platform {platform!r} is not registered")
     return answers

@@ -161,6 +161,8 @@ contract CertificateRegistry {
     error InvalidRights(uint8 rights);
     error NotAuthorized(bytes32 staffFingerprint, bytes32 platformId);
     error InvalidAction(uint8 action);
+    error OutOfScope(bytes32 fingerprint, bytes32 platformId);
+    error CaNotAccredited(bytes32 caId);
 
     /// @param consortiumContract the Consortium whose members, CAs and platforms this trusts
     constructor(IConsortium consortiumContract) {
@@ -227,13 +229,17 @@ contract CertificateRegistry {
 
     // ------------------------------------------------------------------ zones and authorizations
 
-    /// @notice Bind certificate `fingerprint` to platform `platformId`'s zone, with the hash of
-    /// the evidence (the holder's signed request). Only the platform's owning center may call.
+    /// @notice Bind certificate `fingerprint` to active platform `platformId`'s zone, with the
+    /// hash of the evidence (the holder's signed request). Only the platform's owning center
+    /// may call; the certificate must be usable now and, if regional, of that center.
     function bindCertificate(bytes32 fingerprint, bytes32 platformId, bytes32 evidenceHash) external {
-        _requirePlatformCenter(platformId);
+        uint32 platformCenter = _requirePlatformCenter(platformId, true);
         if (evidenceHash == bytes32(0)) revert EmptyEvidence();
         Record storage r = _existing(fingerprint);
-        if (r.status != STATUS_ACTIVE) revert CertificateNotActive(fingerprint);
+        _requireUsableNow(fingerprint, r);
+        if (r.scope == SCOPE_REGIONAL && r.centerIndex != platformCenter) {
+            revert OutOfScope(fingerprint, platformId);
+        }
         if (_bindings[fingerprint][platformId] != bytes32(0)) {
             revert AlreadyBound(fingerprint, platformId);
         }
@@ -242,11 +248,11 @@ contract CertificateRegistry {
     }
 
     /// @notice Unbind certificate `fingerprint` from platform `platformId`'s zone, with the hash
-    /// of the evidence. Only the platform's owning center may call.
+    /// of the evidence. Only the platform's owning center may call, also once it is retired.
     function unbindCertificate(bytes32 fingerprint, bytes32 platformId, bytes32 evidenceHash)
         external
     {
-        _requirePlatformCenter(platformId);
+        _requirePlatformCenter(platformId, false);
         if (evidenceHash == bytes32(0)) revert EmptyEvidence();
         if (_bindings[fingerprint][platformId] == bytes32(0)) revert NotBound(fingerprint, platformId);
         delete _bindings[fingerprint][platformId];
@@ -256,7 +262,8 @@ contract CertificateRegistry {
     /// @notice Authorize staff certificate `staffFingerprint` at platform `platformId` with the
     /// `rights` bitmask (login 1, sign 2, seal 4, encrypt 8, decrypt 16), granted under
     /// enterprise certificate `enterpriseFingerprint`. Replaces an earlier grant. Only an
-    /// operator of the CA that issued the staff certificate may call (it reviewed the grant).
+    /// operator of the accredited CA that issued the staff certificate may call (it reviewed
+    /// the grant); both certificates must be usable now.
     function grantAuthorization(
         bytes32 staffFingerprint,
         bytes32 platformId,
@@ -266,13 +273,15 @@ contract CertificateRegistry {
         if (rights == 0 || rights > ALL_RIGHTS) revert InvalidRights(rights);
         Record storage staff = _existing(staffFingerprint);
         _requireCaOperator(staff.caIndex);
+        (bytes32 caId, IConsortium.CaStatus caStatus) = _consortium.caAt(staff.caIndex);
+        if (caStatus != IConsortium.CaStatus.Accredited) revert CaNotAccredited(caId);
         if (staff.kind != KIND_STAFF) revert WrongCertificateKind(staffFingerprint, KIND_STAFF, staff.kind);
-        if (staff.status != STATUS_ACTIVE) revert CertificateNotActive(staffFingerprint);
+        _requireUsableNow(staffFingerprint, staff);
         Record storage ent = _existing(enterpriseFingerprint);
         if (ent.kind != KIND_ENTERPRISE) {
             revert WrongCertificateKind(enterpriseFingerprint, KIND_ENTERPRISE, ent.kind);
         }
-        if (ent.status != STATUS_ACTIVE) revert CertificateNotActive(enterpriseFingerprint);
+        _requireUsableNow(enterpriseFingerprint, ent);
         (bool registered, bool active,,) = _consortium.platformState(platformId);
         if (!registered) revert UnknownPlatform(platformId);
         if (!active) revert PlatformNotActive(platformId);
@@ -307,12 +316,14 @@ contract CertificateRegistry {
     /// @notice Whether certificate `fingerprint` is recognized at platform `platformId` for
     /// `action` (0 for none in particular, else one right bit) at time `atTime`.
     /// @dev The rule: the certificate is recorded; its CA is accredited now (a suspended CA's
-    /// certificates are not recognized while it stays suspended); it is not revoked; `atTime`
-    /// lies within notBefore..notAfter; it is alliance scope, or regional and the platform
-    /// belongs to its center; the platform is registered and active; a staff certificate holds an
-    /// authorization for the platform with the action's right (any right for action 0); the
-    /// action fits the key usage (encrypt and decrypt need an encryption certificate, the rest
-    /// a signing one).
+    /// certificates are not recognized while it stays suspended); it was not revoked at or
+    /// before `atTime`; `atTime` lies within notBefore..notAfter; it is alliance scope, or
+    /// regional and the platform belongs to its center; the platform is registered and active;
+    /// a staff certificate holds an authorization for the platform with the action's right (any
+    /// right for action 0) whose granting enterprise certificate was, at `atTime`, unrevoked
+    /// and within its validity; the action fits the key usage (encrypt and decrypt need an
+    /// encryption certificate, the rest a signing one). CA, platform and authorization state
+    /// are today's: the chain keeps no history of them.
     /// @return recognized whether no reason applies
     /// @return reasons every reason (REASON_* bits) that applies
     function recognizeAt(bytes32 fingerprint, bytes32 platformId, uint8 action, uint64 atTime)
@@ -330,15 +341,18 @@ contract CertificateRegistry {
         if (r.status == 0) return (false, reasons | REASON_UNKNOWN_CERTIFICATE);
         (, IConsortium.CaStatus caStatus) = _consortium.caAt(r.caIndex);
         if (caStatus != IConsortium.CaStatus.Accredited) reasons |= REASON_CA_NOT_ACCREDITED;
-        if (r.status == STATUS_REVOKED) reasons |= REASON_REVOKED;
+        if (_revokedBy(r, atTime)) reasons |= REASON_REVOKED;
         if (atTime < r.notBefore) reasons |= REASON_NOT_YET_VALID;
         if (atTime > r.notAfter) reasons |= REASON_EXPIRED;
         if (r.scope == SCOPE_REGIONAL && (!registered || r.centerIndex != platformCenter)) {
             reasons |= REASON_OUT_OF_SCOPE;
         }
         if (r.kind == KIND_STAFF) {
-            uint8 rights = _authorizations[fingerprint][platformId].rights;
-            if (action == 0 ? rights == 0 : rights & action == 0) reasons |= REASON_NOT_AUTHORIZED;
+            Authorization storage a = _authorizations[fingerprint][platformId];
+            bool granted = action == 0 ? a.rights != 0 : a.rights & action != 0;
+            if (!granted || !_validAt(_records[a.enterpriseFingerprint], atTime)) {
+                reasons |= REASON_NOT_AUTHORIZED;
+            }
         }
         if (action != 0) {
             bool wantsEncryption = action == RIGHT_ENCRYPT || action == RIGHT_DECRYPT;
@@ -499,11 +513,33 @@ contract CertificateRegistry {
         }
     }
 
-    function _requirePlatformCenter(bytes32 platformId) private view {
-        (bool registered, bool active, address center,) = _consortium.platformState(platformId);
+    /// @return centerIndex the platform's center
+    function _requirePlatformCenter(bytes32 platformId, bool mustBeActive)
+        private
+        view
+        returns (uint32 centerIndex)
+    {
+        bool registered;
+        bool active;
+        address center;
+        (registered, active, center, centerIndex) = _consortium.platformState(platformId);
         if (!registered) revert UnknownPlatform(platformId);
-        if (!active) revert PlatformNotActive(platformId);
+        if (mustBeActive && !active) revert PlatformNotActive(platformId);
         if (center != msg.sender) revert NotPlatformCenter(platformId, msg.sender);
+    }
+
+    function _revokedBy(Record storage r, uint256 atTime) private view returns (bool) {
+        return r.status == STATUS_REVOKED && r.revokedAt <= atTime;
+    }
+
+    /// @dev Recorded, not revoked by `atTime`, and `atTime` within its validity.
+    function _validAt(Record storage r, uint256 atTime) private view returns (bool) {
+        return r.status != 0 && !_revokedBy(r, atTime) && r.notBefore <= atTime
+            && atTime <= r.notAfter;
+    }
+
+    function _requireUsableNow(bytes32 fingerprint, Record storage r) private view {
+        if (!_validAt(r, block.timestamp)) revert CertificateNotActive(fingerprint);
     }
 
     function _existing(bytes32 fingerprint) private view returns (Record storage r) {

@@ -19,6 +19,7 @@ contract Consortium is AccessControlEnumerable, IConsortium {
 
     uint8 private constant MIN_QUORUM = 50;
     uint8 private constant MAX_QUORUM = 99;
+    uint64 private constant MAX_VOTING_PERIOD = 365 days;
 
     enum ProposalKind {
         AddMember,
@@ -125,6 +126,9 @@ contract Consortium is AccessControlEnumerable, IConsortium {
     error UnknownPlatform(bytes32 platformId);
     error PlatformNotActive(bytes32 platformId);
     error MembershipNotRenounceable();
+    error NoFounders();
+    error DuplicateIssuerKey(bytes32 issuerKeyId);
+    error QuorumNotReached(uint256 id, uint32 yes, uint32 no, uint256 members);
 
     modifier onlyMember() {
         if (!_members[msg.sender].active) revert NotAMember(msg.sender);
@@ -134,19 +138,21 @@ contract Consortium is AccessControlEnumerable, IConsortium {
     /// @param founders the founding centers' accounts
     /// @param names their names
     /// @param regionCodes their six-digit administrative region codes (GB/T 2260)
-    /// @param votingPeriodSeconds seconds a proposal stays open
+    /// @param votingPeriodSeconds seconds a proposal stays open (at most 365 days)
     constructor(
         address[] memory founders,
         string[] memory names,
         uint32[] memory regionCodes,
         uint64 votingPeriodSeconds
     ) {
-        if (founders.length == 0) revert NotAMember(address(0));
+        if (founders.length == 0) revert NoFounders();
         if (names.length != founders.length) revert LengthMismatch(founders.length, names.length);
         if (regionCodes.length != founders.length) {
             revert LengthMismatch(founders.length, regionCodes.length);
         }
-        if (votingPeriodSeconds == 0) revert InvalidVotingPeriod(votingPeriodSeconds);
+        if (votingPeriodSeconds == 0 || votingPeriodSeconds > MAX_VOTING_PERIOD) {
+            revert InvalidVotingPeriod(votingPeriodSeconds);
+        }
         _votingPeriod = votingPeriodSeconds;
         _setRoleAdmin(MEMBER_ROLE, GOVERNANCE_ROLE);
         for (uint256 i = 0; i < founders.length; ++i) {
@@ -161,6 +167,7 @@ contract Consortium is AccessControlEnumerable, IConsortium {
     /// @return id the new proposal's id
     function proposeAddMember(address account, string calldata name, uint32 regionCode)
         external
+        onlyMember
         returns (uint256 id)
     {
         _checkNewMember(account, name, regionCode);
@@ -169,20 +176,21 @@ contract Consortium is AccessControlEnumerable, IConsortium {
 
     /// @notice Propose removing member `account`; its platforms are retired with it.
     /// @return id the new proposal's id
-    function proposeRemoveMember(address account) external returns (uint256 id) {
+    function proposeRemoveMember(address account) external onlyMember returns (uint256 id) {
         _checkRemovableMember(account);
         return _propose(ProposalKind.RemoveMember, abi.encode(account));
     }
 
     /// @notice Propose accrediting CA `caId` (or re-accrediting a suspended one, or replacing
-    /// an accredited one's name and issuer keys). Listed operators are added to its operators.
+    /// an accredited one's name, operators and issuer keys). The lists are complete: operators
+    /// not listed lose the role, which is how the consortium evicts a compromised operator.
     /// @return id the new proposal's id
     function proposeAccreditCa(
         bytes32 caId,
         string calldata name,
         address[] calldata operators,
         bytes32[] calldata issuerKeyIds
-    ) external returns (uint256 id) {
+    ) external onlyMember returns (uint256 id) {
         _checkAccreditation(caId, name, operators, issuerKeyIds);
         return _propose(ProposalKind.AccreditCa, abi.encode(caId, name, operators, issuerKeyIds));
     }
@@ -190,7 +198,7 @@ contract Consortium is AccessControlEnumerable, IConsortium {
     /// @notice Propose suspending accredited CA `caId`: it can no longer record issuance and
     /// its certificates are not recognized while it is suspended.
     /// @return id the new proposal's id
-    function proposeSuspendCa(bytes32 caId) external returns (uint256 id) {
+    function proposeSuspendCa(bytes32 caId) external onlyMember returns (uint256 id) {
         if (_cas[caId].status != CaStatus.Accredited) revert CaNotAccredited(caId);
         return _propose(ProposalKind.SuspendCa, abi.encode(caId));
     }
@@ -199,6 +207,7 @@ contract Consortium is AccessControlEnumerable, IConsortium {
     /// @return id the new proposal's id
     function proposeRegisterPlatform(bytes32 platformId, address center, string calldata name)
         external
+        onlyMember
         returns (uint256 id)
     {
         _checkNewPlatform(platformId, center, name);
@@ -207,7 +216,7 @@ contract Consortium is AccessControlEnumerable, IConsortium {
 
     /// @notice Propose retiring active platform `platformId`.
     /// @return id the new proposal's id
-    function proposeRetirePlatform(bytes32 platformId) external returns (uint256 id) {
+    function proposeRetirePlatform(bytes32 platformId) external onlyMember returns (uint256 id) {
         _checkActivePlatform(platformId);
         return _propose(ProposalKind.RetirePlatform, abi.encode(platformId));
     }
@@ -215,22 +224,34 @@ contract Consortium is AccessControlEnumerable, IConsortium {
     /// @notice Propose a new quorum: a proposal passes when more than `quorumPercent` percent
     /// of the current members voted yes (50 is a strict majority); from 50 to 99.
     /// @return id the new proposal's id
-    function proposeSetQuorum(uint8 newQuorumPercent) external returns (uint256 id) {
+    function proposeSetQuorum(uint8 newQuorumPercent) external onlyMember returns (uint256 id) {
         if (newQuorumPercent < MIN_QUORUM || newQuorumPercent > MAX_QUORUM) {
             revert InvalidQuorum(newQuorumPercent);
         }
         return _propose(ProposalKind.SetQuorum, abi.encode(newQuorumPercent));
     }
 
-    /// @notice Vote on open proposal `id`. The vote that reaches the quorum executes it; the
-    /// vote that makes passing impossible rejects it.
+    /// @notice Vote on open proposal `id`. Votes are tallied over the CURRENT members: the vote
+    /// that takes the yes votes past the quorum executes the proposal, the vote that makes
+    /// passing impossible rejects it.
     function vote(uint256 id, bool support) external onlyMember {
-        Proposal storage p = _proposalStorage(id);
-        ProposalStatus status = _statusOf(p);
-        if (status != ProposalStatus.Open) revert ProposalNotOpen(id, status);
+        Proposal storage p = _openProposal(id);
         if (_votes[id][msg.sender] != 0) revert AlreadyVoted(id, msg.sender);
         _votes[id][msg.sender] = support ? 1 : 2;
-        _tally(id, p, support);
+        (uint32 yes, uint32 no) = _store(p, id);
+        emit VoteCast(id, msg.sender, support, yes, no);
+        _decide(id, p, yes, no);
+    }
+
+    /// @notice Settle open proposal `id` without a vote, when membership changes since the last
+    /// vote decided it (a member who had not voted left, say); reverts QuorumNotReached if the
+    /// current members' votes decide nothing yet.
+    function execute(uint256 id) external onlyMember {
+        Proposal storage p = _openProposal(id);
+        (uint32 yes, uint32 no) = _store(p, id);
+        if (!_decide(id, p, yes, no)) {
+            revert QuorumNotReached(id, yes, no, getRoleMemberCount(MEMBER_ROLE));
+        }
     }
 
     // ------------------------------------------------------------------ CA self-service
@@ -361,7 +382,8 @@ contract Consortium is AccessControlEnumerable, IConsortium {
         return _proposals.length;
     }
 
-    /// @notice A proposal; `status` reads Expired for an open proposal past its expiry.
+    /// @notice A proposal; `status` reads Expired for an open proposal past its expiry, and an
+    /// open proposal's `yes` and `no` count the current members' votes.
     function proposal(uint256 id)
         external
         view
@@ -377,7 +399,8 @@ contract Consortium is AccessControlEnumerable, IConsortium {
         )
     {
         Proposal storage p = _proposalStorage(id);
-        return (p.kind, _statusOf(p), p.proposer, p.createdAt, p.expiresAt, p.yes, p.no, p.payload);
+        (yes, no) = p.status == ProposalStatus.Open ? _count(id) : (p.yes, p.no);
+        return (p.kind, _statusOf(p), p.proposer, p.createdAt, p.expiresAt, yes, no, p.payload);
     }
 
     /// @notice How `voter` voted on proposal `id`: 0 not at all, 1 yes, 2 no.
@@ -397,7 +420,7 @@ contract Consortium is AccessControlEnumerable, IConsortium {
 
     // ------------------------------------------------------------------ internals
 
-    function _propose(ProposalKind kind, bytes memory payload) private onlyMember returns (uint256 id) {
+    function _propose(ProposalKind kind, bytes memory payload) private returns (uint256 id) {
         uint64 expiresAt = uint64(block.timestamp) + _votingPeriod;
         _proposals.push(
             Proposal(kind, ProposalStatus.Open, msg.sender, uint64(block.timestamp), expiresAt, 0, 0, payload)
@@ -405,31 +428,50 @@ contract Consortium is AccessControlEnumerable, IConsortium {
         id = _proposals.length;
         emit ProposalCreated(id, kind, msg.sender, expiresAt, payload);
         _votes[id][msg.sender] = 1;
-        _tally(id, _proposals[id - 1], true);
+        Proposal storage p = _proposals[id - 1];
+        (uint32 yes, uint32 no) = _store(p, id);
+        emit VoteCast(id, msg.sender, true, yes, no);
+        _decide(id, p, yes, no);
     }
 
-    /// @dev Counts only current members' votes, so a removed member's vote no longer counts.
-    function _tally(uint256 id, Proposal storage p, bool support) private {
+    /// @dev The yes and no votes of the current members: a removed member's vote stops
+    /// counting, a new member may still vote.
+    function _count(uint256 id) private view returns (uint32 yes, uint32 no) {
         address[] memory current = getRoleMembers(MEMBER_ROLE);
-        uint32 yes;
-        uint32 no;
         for (uint256 i = 0; i < current.length; ++i) {
             uint8 v = _votes[id][current[i]];
             if (v == 1) ++yes;
             else if (v == 2) ++no;
         }
+    }
+
+    function _store(Proposal storage p, uint256 id) private returns (uint32 yes, uint32 no) {
+        (yes, no) = _count(id);
         p.yes = yes;
         p.no = no;
-        emit VoteCast(id, msg.sender, support, yes, no);
-        uint256 n = current.length;
+    }
+
+    /// @return decided whether the proposal was executed or rejected
+    function _decide(uint256 id, Proposal storage p, uint32 yes, uint32 no) private returns (bool) {
+        uint256 n = getRoleMemberCount(MEMBER_ROLE);
         if (uint256(yes) * 100 > n * _quorumPercent) {
             p.status = ProposalStatus.Executed;
             emit ProposalExecuted(id);
             _execute(p.kind, p.payload);
-        } else if (uint256(no) * 100 >= n * (100 - _quorumPercent)) {
+            return true;
+        }
+        if (uint256(no) * 100 >= n * (100 - _quorumPercent)) {
             p.status = ProposalStatus.Rejected;
             emit ProposalRejected(id);
+            return true;
         }
+        return false;
+    }
+
+    function _openProposal(uint256 id) private view returns (Proposal storage p) {
+        p = _proposalStorage(id);
+        ProposalStatus status = _statusOf(p);
+        if (status != ProposalStatus.Open) revert ProposalNotOpen(id, status);
     }
 
     /// @dev Re-checks each proposal against the state at execution time; a stale proposal
@@ -524,6 +566,11 @@ contract Consortium is AccessControlEnumerable, IConsortium {
         for (uint256 i = 0; i < operators.length; ++i) {
             _grantRole(role, operators[i]);
         }
+        // Listed operators were granted first, so the CA never drops to zero operators.
+        address[] memory current = getRoleMembers(role);
+        for (uint256 i = 0; i < current.length; ++i) {
+            if (!_contains(operators, current[i])) _revokeRole(role, current[i]);
+        }
     }
 
     /// @dev A CA keeps at least one operator, whoever revokes (a colleague or itself).
@@ -555,9 +602,7 @@ contract Consortium is AccessControlEnumerable, IConsortium {
     ) private view {
         if (caId == bytes32(0)) revert InvalidId();
         if (bytes(name).length == 0) revert EmptyName();
-        if (operators.length == 0 && getRoleMemberCount(caOperatorRole(caId)) == 0) {
-            revert NoOperators(caId);
-        }
+        if (operators.length == 0) revert NoOperators(caId);
         for (uint256 i = 0; i < operators.length; ++i) {
             if (operators[i] == address(0)) revert ZeroAddress();
         }
@@ -566,6 +611,9 @@ contract Consortium is AccessControlEnumerable, IConsortium {
             if (keys[i] == bytes32(0)) revert InvalidId();
             bytes32 owner = _caOfIssuerKey[keys[i]];
             if (owner != bytes32(0) && owner != caId) revert IssuerKeyTaken(keys[i], owner);
+            for (uint256 j = 0; j < i; ++j) {
+                if (keys[j] == keys[i]) revert DuplicateIssuerKey(keys[i]);
+            }
         }
     }
 
@@ -580,6 +628,13 @@ contract Consortium is AccessControlEnumerable, IConsortium {
         Platform storage p = _platforms[platformId];
         if (p.center == address(0)) revert UnknownPlatform(platformId);
         if (!p.active) revert PlatformNotActive(platformId);
+    }
+
+    function _contains(address[] memory list, address account) private pure returns (bool) {
+        for (uint256 i = 0; i < list.length; ++i) {
+            if (list[i] == account) return true;
+        }
+        return false;
     }
 
     function _proposalStorage(uint256 id) private view returns (Proposal storage) {
