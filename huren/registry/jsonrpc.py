@@ -15,12 +15,10 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, cast
 
 import requests
 from eth_account.signers.local import LocalAccount
-from eth_utils.address import to_checksum_address
 from web3 import HTTPProvider, Web3
 from web3.middleware import ExtraDataToPOAMiddleware
 from web3.providers.rpc.utils import REQUEST_RETRY_ALLOWLIST, ExceptionRetryConfiguration
@@ -38,6 +36,7 @@ from huren.registry.backend import (
     TransactionReverted,
     TxRequest,
 )
+from huren.registry.jsonrpc_codec import b, block_tag, hexstr, log_of, receipt_of
 
 HTTP_TIMEOUT = 30.0  # seconds, per HTTP request
 FEE_TTL = 1.0  # seconds a fee quote is reused within one send_many
@@ -84,49 +83,6 @@ class _Fees:
     at: float  # time.monotonic() when fetched
     fields: dict[str, int]  # gasPrice, or maxFeePerGas and maxPriorityFeePerGas
     gas_limit: int  # of the latest block
-
-
-@lru_cache(maxsize=4096)
-def _checksum(address: str) -> str:
-    return to_checksum_address(address)
-
-
-def _b(value: str) -> bytes:
-    return bytes.fromhex(value[2:])
-
-
-def _hex(data: bytes) -> str:
-    return "0x" + data.hex()
-
-
-def _log(raw: dict[str, Any]) -> RawLog:
-    return RawLog(
-        address=_checksum(raw["address"]),
-        topics=tuple(_b(t) for t in raw["topics"]),
-        data=_b(raw["data"]),
-        block_number=int(raw["blockNumber"], 16),
-        block_hash=_b(raw["blockHash"]),
-        transaction_hash=_b(raw["transactionHash"]),
-        transaction_index=int(raw["transactionIndex"], 16),
-        log_index=int(raw["logIndex"], 16),
-    )
-
-
-def _receipt(raw: dict[str, Any]) -> Receipt:
-    created = raw.get("contractAddress")
-    return Receipt(
-        transaction_hash=_b(raw["transactionHash"]),
-        block_number=int(raw["blockNumber"], 16),
-        block_hash=_b(raw["blockHash"]),
-        gas_used=int(raw["gasUsed"], 16),
-        status=int(raw.get("status", "0x1"), 16),
-        contract_address=_checksum(created) if created else None,
-        logs=tuple(_log(entry) for entry in raw["logs"]),
-    )
-
-
-def _block_tag(block: BlockId) -> str:
-    return block if isinstance(block, str) else hex(block)
 
 
 class JsonRpcBackend(ChainBackend):
@@ -252,20 +208,20 @@ class JsonRpcBackend(ChainBackend):
             raise BackendError(f"block {number} is past the head")
         return BlockHeader(
             number=int(raw["number"], 16),
-            hash=_b(raw["hash"]),
-            parent_hash=_b(raw["parentHash"]),
+            hash=b(raw["hash"]),
+            parent_hash=b(raw["parentHash"]),
             timestamp=int(raw["timestamp"], 16),
         )
 
     def call(self, to: str, data: bytes, block: BlockId = "latest") -> bytes:
         try:
-            result = self._rpc("eth_call", {"to": to, "data": _hex(data)}, _block_tag(block))
+            result = self._rpc("eth_call", {"to": to, "data": hexstr(data)}, block_tag(block))
         except RpcError as exc:
             revert = exc.revert_data()
             if revert is None:
                 raise
             raise TransactionReverted(revert) from exc
-        return _b(result)
+        return b(result)
 
     def get_logs(
         self,
@@ -282,7 +238,7 @@ class JsonRpcBackend(ChainBackend):
             "address": list(addresses),
         }
         if topic0 is not None:
-            query["topics"] = [[_hex(t) for t in topic0]]
+            query["topics"] = [[hexstr(t) for t in topic0]]
         try:
             answer = self._rpc("eth_getLogs", query)
         except RpcError:
@@ -292,7 +248,7 @@ class JsonRpcBackend(ChainBackend):
             if from_block > head:
                 return []
             answer = self._rpc("eth_getLogs", {**query, "toBlock": hex(head)})
-        logs = [_log(entry) for entry in answer]
+        logs = [log_of(entry) for entry in answer]
         logs.sort(key=lambda log: (log.block_number, log.log_index))
         return logs
 
@@ -337,7 +293,7 @@ class JsonRpcBackend(ChainBackend):
         self._session.close()
 
     def _tx_fields(self, request: TxRequest) -> dict[str, Any]:
-        fields: dict[str, Any] = {"from": request.sender.address, "data": _hex(request.data)}
+        fields: dict[str, Any] = {"from": request.sender.address, "data": hexstr(request.data)}
         if request.to is not None:
             fields["to"] = request.to
         if request.value:
@@ -426,7 +382,7 @@ class JsonRpcBackend(ChainBackend):
     def _send_raw(self, raw: bytes, tx_hash: bytes) -> bool:
         """Submit; ``False`` when the nonce is taken by another transaction."""
         try:
-            self._rpc("eth_sendRawTransaction", _hex(raw))
+            self._rpc("eth_sendRawTransaction", hexstr(raw))
         except RpcError as exc:
             if not any(e in exc.message.lower() for e in _NONCE_ERRORS):
                 revert = exc.revert_data()
@@ -434,7 +390,7 @@ class JsonRpcBackend(ChainBackend):
                     raise TransactionReverted(revert) from exc
                 raise
             # "already known"/"nonce too low" may mean ours arrived before (e.g. on a retry)
-            return self._rpc("eth_getTransactionByHash", _hex(tx_hash)) is not None
+            return self._rpc("eth_getTransactionByHash", hexstr(tx_hash)) is not None
         return True
 
     def _wait(self, sent: Sequence[_Sent]) -> list[Receipt]:
@@ -446,7 +402,7 @@ class JsonRpcBackend(ChainBackend):
             missing = [s.tx_hash for s in sent if s.tx_hash not in found]
             if not missing:
                 break
-            calls = [("eth_getTransactionReceipt", [_hex(h)]) for h in missing]
+            calls = [("eth_getTransactionReceipt", [hexstr(h)]) for h in missing]
             for tx_hash, answer in zip(missing, self._batch(calls), strict=True):
                 raw = self._result("eth_getTransactionReceipt", answer)
                 if raw is not None and raw.get("blockNumber") is not None:
@@ -461,7 +417,7 @@ class JsonRpcBackend(ChainBackend):
             delay = min(delay * 2, self._poll_interval)
         receipts = []
         for s in sent:
-            receipt = _receipt(found[s.tx_hash])
+            receipt = receipt_of(found[s.tx_hash])
             if receipt.status != 1:
                 raise TransactionReverted(self._replay(s, receipt.block_number), s.tx_hash)
             receipts.append(receipt)
