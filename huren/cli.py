@@ -59,7 +59,13 @@ def _run(settings: Settings) -> None:
         console.print(f"demo platform API key (alliance): [bold]{node.demo_api_key}[/bold]")
         console.print(f"node-admin API key: in {settings.data_dir / 'admin-api-key'}")
     console.print(f"API on [bold]http://{settings.host}:{settings.port}[/bold] (docs at /docs)")
-    uvicorn.run(create_app(node), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(
+        create_app(node),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=settings.access_log,
+    )
 
 
 @app.command()

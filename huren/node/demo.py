@@ -26,7 +26,7 @@ from huren.registry.deploy import FoundingMember, deploy
 from huren.registry.types import Deployment
 
 VOTING_PERIOD_S = 7 * 24 * 3600
-OPERATOR_FUNDS_WEI = 10**24
+OPERATOR_FUNDS_WEI = 10**20  # 100 ether: plenty for gas, and within anvil's default faucet
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 

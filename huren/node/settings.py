@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     confirmations: int = 0  # blocks the index stays behind the head (QBFT: 0, final at once)
     index_poll_interval: float = 0.2
     admin_api_key: SecretStr | None = None
+    log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
+    access_log: bool = True  # one line per request; off under heavy load
 
     @model_validator(mode="after")
     def _no_default_secrets_outside_dev(self) -> Settings:
