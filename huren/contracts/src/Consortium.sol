@@ -231,9 +231,10 @@ contract Consortium is AccessControlEnumerable, IConsortium {
         return _propose(ProposalKind.SetQuorum, abi.encode(newQuorumPercent));
     }
 
-    /// @notice Vote on open proposal `id`. Votes are tallied over the CURRENT members: the vote
-    /// that takes the yes votes past the quorum executes the proposal, the vote that makes
-    /// passing impossible rejects it.
+    /// @notice Vote on open proposal `id`. Every vote tallies the CURRENT members' votes and
+    /// settles the proposal when the tally decides it: executed once more than the quorum of
+    /// current members voted yes, rejected once that became impossible. After a departure the
+    /// tally may already be decided, and then any vote (even a no) settles it, as `execute` does.
     function vote(uint256 id, bool support) external onlyMember {
         Proposal storage p = _openProposal(id);
         if (_votes[id][msg.sender] != 0) revert AlreadyVoted(id, msg.sender);
