@@ -5,10 +5,12 @@
 
 Default mode: a dev node on the embedded chain with the demo consortium and N recorded
 certificates (so the index is realistic) is served by ``huren serve`` (one uvicorn worker,
-loopback). A separate load process, ``wrk`` at 32 connections (apt-get installs it when
-missing), alternates ``GET /v1/recognition?fingerprint=...&platform=alliance&action=login``
-(the demo platform key, fingerprints rotated over the recorded ones) and the bare
-``/v1/health`` for R rounds; the best round of each is reported (the machine is shared).
+loopback; ``HUREN_ACCESS_LOG=false`` and ``HUREN_LOG_LEVEL=warning``, for both endpoints
+alike: a log line per request would be much of what gets measured). A separate load
+process, ``wrk`` at 32 connections (apt-get installs it when missing), alternates
+``GET /v1/recognition?fingerprint=...&platform=alliance&action=login`` (the demo platform
+key, fingerprints rotated over the recorded ones) and the bare ``/v1/health`` for R rounds;
+the best round of each is reported (the machine is shared).
 Ends with one JSON line: {"recognition_rps", "bare_rps", "ratio", "p99_ms", ...}. At a fixed
 32 connections, latency is 32 / throughput (Little's law): p99 <= 10 ms needs > 3,200 rps.
 
@@ -51,6 +53,9 @@ NOT_AFTER = NOT_BEFORE + 5 * 365 * 86_400
 BATCH = 1000
 CONNECTIONS = 32
 RECOGNITION = "/v1/recognition?platform=alliance&action=login&fingerprint="
+# How the node is served for both the bare and the recognition runs: no access log line per
+# request and warnings only (logging 3,000 lines a second would be what gets measured).
+SERVE_ENV = {"HUREN_ACCESS_LOG": "false", "HUREN_LOG_LEVEL": "warning"}
 
 # wrk: every thread reads the fingerprints, starts at its own offset and rotates; done()
 # prints the summary as JSON (latencies in microseconds).
@@ -180,6 +185,7 @@ def throughput(args: argparse.Namespace) -> dict[str, Any]:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                env=os.environ | SERVE_ENV,
             )
         try:
             say("starting `huren serve` (indexes the certificates before serving) ...")
@@ -337,7 +343,9 @@ def soak(args: argparse.Namespace) -> dict[str, Any]:
         fps = record(zjca, 0, args.certificates)
         (root / "fps.txt").write_text("".join(fp.hex() + "\n" for fp in fps))
         say("starting one `huren node` on anvil ...")
-        with start_cluster(anvil, root, ["jiaxing"], deployment=deployment) as cluster:
+        with start_cluster(
+            anvil, root, ["jiaxing"], deployment=deployment, env=SERVE_ENV
+        ) as cluster:
             node = cluster.nodes["jiaxing"]
             spec = {"port": node.port, "key": node.keys["alliance"], "fps": str(root / "fps.txt")}
             spec |= {"rate": args.rate, "duration": args.duration, "connections": CONNECTIONS}

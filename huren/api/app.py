@@ -11,6 +11,10 @@ engine and indexer) and closes it when the app shuts down. Areas:
 - ``/v1/platform-keys``: the center's platform API keys (admin key).
 
 Every error is RFC 9457 problem JSON with a stable ``code`` (``huren.api.problems``).
+
+The everyday ``GET /v1/recognition`` is answered ahead of FastAPI's routing by
+``recognition.FastPath`` (a middleware), with the same answers; anything else goes on to the
+routes.
 """
 
 from __future__ import annotations
@@ -41,11 +45,14 @@ on. Authenticate with `Authorization: Bearer <key>` or `X-API-Key: <key>`. Error
 
 def create_app(node: NodeServices) -> FastAPI:
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            node.close()
+            try:
+                app.state.loop_reads.close()
+            finally:
+                node.close()
 
     app = FastAPI(
         title="huren node",
@@ -57,6 +64,7 @@ def create_app(node: NodeServices) -> FastAPI:
     problems.install(app)
     for module in (health, recognition, consortium, platform_keys):
         app.include_router(module.router)
+    app.add_middleware(recognition.FastPath)  # inside BodyLimit: that refuses first
     app.add_middleware(BodyLimit)
     return app
 

@@ -72,6 +72,17 @@ def hex0x(value: bytes) -> str:
     return "0x" + value.hex()
 
 
+def _evidence(e: Evidence) -> dict[str, Any]:
+    return {
+        "role": e.role,
+        "event": e.event,
+        "block_number": e.block_number,
+        "block_hash": hex0x(e.block_hash),
+        "transaction_hash": hex0x(e.transaction_hash),
+        "log_index": e.log_index,
+    }
+
+
 class ChainRef(BaseModel):
     """Where an event sits on chain: look it up in any block explorer or node."""
 
@@ -90,14 +101,7 @@ class EvidenceOut(ChainRef):
 
     @classmethod
     def of(cls, e: Evidence) -> EvidenceOut:
-        return cls(
-            role=e.role,
-            event=e.event,
-            block_number=e.block_number,
-            block_hash=hex0x(e.block_hash),
-            transaction_hash=hex0x(e.transaction_hash),
-            log_index=e.log_index,
-        )
+        return cls.model_validate(_evidence(e))
 
 
 class IndexOut(BaseModel):
@@ -150,17 +154,21 @@ class RecognitionOut(BaseModel):
 
     @classmethod
     def of(cls, a: RecognitionAnswer) -> RecognitionOut:
-        return cls(
-            fingerprint=a.fingerprint.hex(),
-            platform=a.platform_id,
-            action=Action.of(a.action),
-            at=a.at,
-            recognized=a.recognized,
-            reasons=a.reason_codes,
-            reason_bits=int(a.reasons),
-            evidence=[EvidenceOut.of(e) for e in a.evidence],
-            index=IndexOut(lag_blocks=a.index_lag, indexed_block=a.indexed_block),
-            evaluated_at=a.evaluated_at,
+        # From plain data in one validation: pydantic builds the nested models in its core,
+        # in about half the time of building each one in Python.
+        return cls.model_validate(
+            {
+                "fingerprint": a.fingerprint.hex(),
+                "platform": a.platform_id,
+                "action": Action.of(a.action),
+                "at": a.at,
+                "recognized": a.recognized,
+                "reasons": a.reason_codes,
+                "reason_bits": int(a.reasons),
+                "evidence": [_evidence(e) for e in a.evidence],
+                "index": {"lag_blocks": a.index_lag, "indexed_block": a.indexed_block},
+                "evaluated_at": a.evaluated_at,
+            }
         )
 
 
@@ -225,22 +233,24 @@ class BatchOut(BaseModel):
     @classmethod
     def of(cls, answers: list[RecognitionAnswer], platform: str, action: Any, at: int) -> BatchOut:
         first = answers[0]
-        return cls(
-            platform=platform,
-            action=Action.of(action),
-            at=at,
-            count=len(answers),
-            recognized_count=sum(a.recognized for a in answers),
-            index=IndexOut(lag_blocks=first.index_lag, indexed_block=first.indexed_block),
-            evaluated_at=first.evaluated_at,
-            results=[
-                BatchItemOut(
-                    fingerprint=a.fingerprint.hex(),
-                    recognized=a.recognized,
-                    reasons=a.reason_codes,
-                    reason_bits=int(a.reasons),
-                    evidence=[EvidenceOut.of(e) for e in a.evidence],
-                )
-                for a in answers
-            ],
+        return cls.model_validate(
+            {
+                "platform": platform,
+                "action": Action.of(action),
+                "at": at,
+                "count": len(answers),
+                "recognized_count": sum(a.recognized for a in answers),
+                "index": {"lag_blocks": first.index_lag, "indexed_block": first.indexed_block},
+                "evaluated_at": first.evaluated_at,
+                "results": [
+                    {
+                        "fingerprint": a.fingerprint.hex(),
+                        "recognized": a.recognized,
+                        "reasons": a.reason_codes,
+                        "reason_bits": int(a.reasons),
+                        "evidence": [_evidence(e) for e in a.evidence],
+                    }
+                    for a in answers
+                ],
+            }
         )

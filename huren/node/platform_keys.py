@@ -6,6 +6,16 @@ key, shows the key once at issuance, compares digests in constant time, and can 
 for good. Each key is bound to one platform id: its holder asks on that platform's behalf.
 
 Functions take a ``Session`` and never commit: the caller's transaction decides.
+
+``KeyCache`` keeps the keys that authenticated recently in memory, so a busy platform's
+requests do not each read the key's row. It rests on one assumption: keys are issued and
+revoked only through this module's functions, in this process (the node's API and the
+node itself), never by another process or by hand in the database. ``revoke_key`` makes
+every cache stop vouching for the key before the revocation is even committed, and nothing
+the cache stores after that call is ever used for that key; ``issue_key`` and
+``revoke_key`` also empty the caches. Failed lookups are not cached at all. Should the
+assumption be broken anyway, a cached key is re-read at least every
+``KEY_CACHE_MAX_AGE_S`` seconds.
 """
 
 from __future__ import annotations
@@ -14,6 +24,9 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
@@ -27,6 +40,7 @@ __all__ = [
     "InvalidKeyRequest",
     "InvalidPlatformKey",
     "IssuedKey",
+    "KeyCache",
     "PlatformKeyError",
     "PlatformKeyInfo",
     "PlatformKeyRevoked",
@@ -44,6 +58,14 @@ KEY_PREFIX = "hrk"
 SECRET_BYTES = 32  # 256 bits
 _KEY_ID = re.compile(r"[0-9a-f]{16}")
 _DUMMY_DIGEST = hashlib.sha256(b"no such key").digest()
+KEY_CACHE_MAX_AGE_S = 60.0
+KEY_CACHE_MAX_ENTRIES = 10_000
+
+# What the caches need to know of key changes in this process (see the module docstring):
+# a generation that every issuance and revocation moves, and the ids of revoked keys.
+_changes = threading.Lock()
+_generation = 0
+_revoked_ids: set[str] = set()
 
 
 class PlatformKeyError(Exception):
@@ -125,6 +147,23 @@ def _info(row: PlatformApiKey) -> PlatformKeyInfo:
     return PlatformKeyInfo(row.key_id, row.platform_id, row.label, row.created_at, row.revoked_at)
 
 
+def _parse(key: str) -> str | None:
+    """The key id of a well-formed key; None otherwise."""
+    prefix, _, rest = key.partition("_")
+    key_id, _, secret = rest.partition("_")
+    if prefix == KEY_PREFIX and _KEY_ID.fullmatch(key_id) is not None and secret:
+        return key_id
+    return None
+
+
+def _keys_changed(revoked: str | None = None) -> None:
+    global _generation
+    with _changes:
+        _generation += 1
+        if revoked is not None:
+            _revoked_ids.add(revoked)
+
+
 def issue_key(
     session: Session, platform_id: str, *, center: str, now: int, label: str = ""
 ) -> IssuedKey:
@@ -151,6 +190,7 @@ def issue_key(
     )
     session.add(row)
     session.flush()
+    _keys_changed()
     return IssuedKey(_info(row), key)
 
 
@@ -158,10 +198,8 @@ def authenticate(session: Session, key: str) -> PlatformKeyInfo:
     """The key's record when ``key`` is a valid, unrevoked key; ``InvalidPlatformKey`` (or
     ``PlatformKeyRevoked``) otherwise. The digest comparison takes constant time, and an
     unknown key id costs the same comparison."""
-    prefix, _, rest = key.partition("_")
-    key_id, _, secret = rest.partition("_")
-    well_formed = prefix == KEY_PREFIX and _KEY_ID.fullmatch(key_id) is not None and secret
-    row = session.get(PlatformApiKey, key_id) if well_formed else None
+    key_id = _parse(key)
+    row = session.get(PlatformApiKey, key_id) if key_id is not None else None
     expected = _DUMMY_DIGEST if row is None else row.secret_sha256
     matches = hmac.compare_digest(_digest(key), expected)
     if row is None or not matches:
@@ -176,6 +214,7 @@ def revoke_key(session: Session, key_id: str, *, now: int) -> PlatformKeyInfo:
     row = session.get(PlatformApiKey, key_id) if _KEY_ID.fullmatch(key_id) else None
     if row is None:
         raise UnknownPlatformKey(f"no platform API key {key_id!r}")
+    _keys_changed(revoked=key_id)  # before the commit: no cache vouches for it from now on
     if row.revoked_at is None:
         row.revoked_at = now
         session.add(row)
@@ -191,3 +230,63 @@ def list_keys(session: Session, platform_id: str | None = None) -> list[Platform
     if platform_id is not None:
         query = query.where(col(PlatformApiKey.platform_id) == decode_id(encode_id(platform_id)))
     return [_info(row) for row in session.exec(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Cached:
+    digest: bytes
+    info: PlatformKeyInfo
+    generation: int
+    stored_at: float
+
+
+class KeyCache:
+    """Recently authenticated keys, so that most requests need no database read (see the
+    module docstring for what it assumes). ``cached(key)`` answers from memory or says it
+    cannot (None); ``authenticate(session, key)`` reads the database like the module's
+    ``authenticate`` and remembers a success. A key is found by its id and its digest still
+    compared in constant time. Safe to share between threads; one per database."""
+
+    def __init__(
+        self,
+        *,
+        max_age: float = KEY_CACHE_MAX_AGE_S,
+        max_entries: int = KEY_CACHE_MAX_ENTRIES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_age = max_age
+        self.max_entries = max_entries
+        self._clock = clock
+        self._entries: dict[str, _Cached] = {}
+
+    def cached(self, key: str) -> PlatformKeyInfo | None:
+        """The key's record when the cache vouches for ``key``: a valid key that
+        authenticated in this generation, within ``max_age``; None when the database must
+        decide (unknown to the cache, or not this key's secret, or possibly changed)."""
+        key_id = _parse(key)
+        entry = None if key_id is None else self._entries.get(key_id)
+        if entry is None or key_id is None:
+            return None
+        if (
+            entry.generation != _generation
+            or key_id in _revoked_ids
+            or self._clock() - entry.stored_at > self.max_age
+        ):
+            self._entries.pop(key_id, None)
+            return None
+        if not hmac.compare_digest(_digest(key), entry.digest):
+            return None
+        return entry.info
+
+    def authenticate(self, session: Session, key: str) -> PlatformKeyInfo:
+        """``authenticate(session, key)``, remembering a success unless a key was issued
+        or revoked meanwhile (a lookup that raced a revocation is never remembered)."""
+        with _changes:
+            generation = _generation
+        info = authenticate(session, key)  # raises unless valid and unrevoked
+        with _changes:
+            if generation == _generation and info.key_id not in _revoked_ids:
+                if len(self._entries) >= self.max_entries:
+                    self._entries.clear()
+                self._entries[info.key_id] = _Cached(_digest(key), info, generation, self._clock())
+        return info

@@ -27,11 +27,15 @@ and says how far the index lags the chain, so a platform can judge how fresh it 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import contextlib
+import functools
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, NamedTuple, Protocol
 
-from sqlmodel import Session, col, select
+from sqlalchemy import Column, Connection, Dialect, Engine, Select, Table, bindparam, select
+from sqlmodel import Session, SQLModel
 
 from huren.node.db.models import Authorization, Ca, Certificate, IndexState, Platform
 from huren.registry.ids import check_bytes32, decode_id, encode_id
@@ -49,11 +53,15 @@ __all__ = [
     "MAX_BATCH",
     "NOW",
     "Evidence",
+    "IndexCache",
     "InvalidAction",
+    "ReadTransaction",
     "RecognitionAnswer",
     "RecognitionError",
     "TooManyFingerprints",
+    "canonical_id",
     "evaluate",
+    "read_transaction",
     "reason_codes",
     "recognize",
     "recognize_many",
@@ -126,7 +134,19 @@ class RecognitionAnswer:
 
 def reason_codes(reasons: Reason | int) -> list[str]:
     """The names of the set bits, lowest first (``["CA_NOT_ACCREDITED", "REVOKED"]``)."""
-    return [r.name for r in Reason if r.name is not None and int(reasons) & r.value]
+    return list(_reason_codes(int(reasons)))
+
+
+@functools.lru_cache(maxsize=1024)  # every combination of the ten reasons
+def _reason_codes(reasons: int) -> tuple[str, ...]:
+    return tuple(r.name for r in Reason if r.name is not None and reasons & r.value)
+
+
+@functools.lru_cache(maxsize=4096)
+def canonical_id(value: str) -> str:
+    """The id ``value`` names, as the index keys it (a raw ``0x`` form reads as the id);
+    ``InvalidIdentifier`` when it is no id. Cached: the same few platforms ask all day."""
+    return decode_id(encode_id(value))
 
 
 def check_action(action: Right | int) -> Right | int:
@@ -141,12 +161,131 @@ def check_action(action: Right | int) -> Right | int:
     return Right(value)
 
 
+# -- the records the rule reads ------------------------------------------------------------------
+#
+# ``evaluate`` reads these attributes only; the index's ORM rows (``huren.node.db.models``)
+# have them, and so do the lean rows below, which ``recognize_many`` reads: selects of just
+# these columns, compiled from Core once and run on the DBAPI cursor (ORM entities cost ten
+# times as much, SQLAlchemy's execution machinery several times the queries themselves).
+
+
+class EvidenceRecord(Protocol):
+    @property
+    def block_number(self) -> int: ...
+    @property
+    def block_hash(self) -> bytes: ...
+    @property
+    def transaction_hash(self) -> bytes: ...
+    @property
+    def log_index(self) -> int: ...
+
+
+class CertificateRecord(EvidenceRecord, Protocol):
+    @property
+    def fingerprint(self) -> bytes: ...
+    @property
+    def ca_id(self) -> str: ...
+    @property
+    def kind(self) -> int: ...
+    @property
+    def usage(self) -> int: ...
+    @property
+    def scope(self) -> int: ...
+    @property
+    def center(self) -> str | None: ...
+    @property
+    def not_before(self) -> int: ...
+    @property
+    def not_after(self) -> int: ...
+    @property
+    def status(self) -> int: ...
+    @property
+    def revoked_at(self) -> int | None: ...
+    @property
+    def revoked_block_number(self) -> int | None: ...
+    @property
+    def revoked_block_hash(self) -> bytes | None: ...
+    @property
+    def revoked_transaction_hash(self) -> bytes | None: ...
+    @property
+    def revoked_log_index(self) -> int | None: ...
+
+
+class CaRecord(EvidenceRecord, Protocol):
+    @property
+    def status(self) -> int: ...
+
+
+class PlatformRecord(EvidenceRecord, Protocol):
+    @property
+    def center(self) -> str: ...
+    @property
+    def active(self) -> bool: ...
+
+
+class AuthorizationRecord(EvidenceRecord, Protocol):
+    @property
+    def enterprise_fingerprint(self) -> bytes: ...
+    @property
+    def rights(self) -> int: ...
+
+
+class CertificateRow(NamedTuple):
+    block_number: int
+    block_hash: bytes
+    transaction_hash: bytes
+    log_index: int
+    fingerprint: bytes
+    ca_id: str
+    kind: int
+    usage: int
+    scope: int
+    center: str | None
+    not_before: int
+    not_after: int
+    status: int
+    revoked_at: int | None
+    revoked_block_number: int | None
+    revoked_block_hash: bytes | None
+    revoked_transaction_hash: bytes | None
+    revoked_log_index: int | None
+
+
+class CaRow(NamedTuple):
+    block_number: int
+    block_hash: bytes
+    transaction_hash: bytes
+    log_index: int
+    ca_id: str
+    status: int
+
+
+class PlatformRow(NamedTuple):
+    block_number: int
+    block_hash: bytes
+    transaction_hash: bytes
+    log_index: int
+    platform_id: str
+    center: str
+    active: bool
+
+
+class AuthorizationRow(NamedTuple):
+    block_number: int
+    block_hash: bytes
+    transaction_hash: bytes
+    log_index: int
+    staff_fingerprint: bytes
+    enterprise_fingerprint: bytes
+    rights: int
+
+
 def evaluate(
-    cert: Certificate | None,
-    ca: Ca | None,
-    platform: Platform | None,
-    authorization: Authorization | None,
-    granting: Certificate | None,
+    cert: CertificateRecord | None,
+    ca: CaRecord | None,
+    platform: PlatformRecord | None,
+    authorization: AuthorizationRecord | None,
+    granting: CertificateRecord | None,
     action: Right | int,
     at: int,
     revoked_by: int | None = None,
@@ -188,7 +327,7 @@ def evaluate(
     return reasons
 
 
-def _revoked_by(cert: Certificate, at: int) -> bool:
+def _revoked_by(cert: CertificateRecord, at: int) -> bool:
     return (
         cert.status == CertificateStatus.REVOKED
         and cert.revoked_at is not None
@@ -196,67 +335,229 @@ def _revoked_by(cert: Certificate, at: int) -> bool:
     )
 
 
-def _valid_at(cert: Certificate, at: int, cutoff: int) -> bool:
+def _valid_at(cert: CertificateRecord, at: int, cutoff: int) -> bool:
     return not _revoked_by(cert, cutoff) and cert.not_before <= at <= cert.not_after
 
 
+# -- reading the index -----------------------------------------------------------------------
+
+
+def _table(model: type[SQLModel]) -> Table:
+    t = model.__table__  # type: ignore[attr-defined]  # only table=True classes have one
+    assert isinstance(t, Table)
+    return t
+
+
+def _columns(model: type[SQLModel], row: type[tuple[Any, ...]]) -> list[Column[Any]]:
+    t = _table(model)
+    return [t.c[name] for name in row._fields]  # type: ignore[attr-defined]
+
+
+_T_STATE = _table(IndexState)
+_T_CERTS = _table(Certificate)
+_T_CAS = _table(Ca)
+_T_PLATFORMS = _table(Platform)
+_T_AUTHS = _table(Authorization)
+
+
+def _in(column: Column[Any], n: int) -> Any:
+    return column.in_([bindparam(f"p{i}") for i in range(n)])
+
+
+# The statements, by name, for ``n`` values in their IN list.
+_QUERIES: dict[str, Callable[[int], Select[Any]]] = {
+    "state": lambda _: select(_T_STATE.c.block_number, _T_STATE.c.block_hash).where(
+        _T_STATE.c.id == bindparam("state_id")
+    ),
+    "platform": lambda _: select(*_columns(Platform, PlatformRow)).where(
+        _T_PLATFORMS.c.platform_id == bindparam("platform_id")
+    ),
+    "certificates": lambda n: select(*_columns(Certificate, CertificateRow)).where(
+        _in(_T_CERTS.c.fingerprint, n)
+    ),
+    "cas": lambda n: select(*_columns(Ca, CaRow)).where(_in(_T_CAS.c.ca_id, n)),
+    "authorizations": lambda n: select(*_columns(Authorization, AuthorizationRow)).where(
+        _T_AUTHS.c.platform_id == bindparam("platform_id"), _in(_T_AUTHS.c.staff_fingerprint, n)
+    ),
+}
+_compiled: dict[tuple[str, str, str, int], tuple[str, tuple[str, ...] | None]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class ReadTransaction:
+    """A read transaction open on ``dbapi`` (a DBAPI connection of ``dialect``), which
+    ``recognize_many`` runs its queries in; ``read_transaction`` opens one."""
+
+    dialect: Dialect
+    dbapi: Any
+
+
+@contextlib.contextmanager
+def read_transaction(engine: Engine) -> Iterator[ReadTransaction]:
+    """One read transaction on ``engine`` for ``recognize_many``, one snapshot of the index
+    (use REPEATABLE READ on PostgreSQL, as the API does). On SQLite it is a pooled DBAPI
+    connection with the BEGIN that ``huren.node.db.engine`` would emit, rolled back at the
+    end: a fraction of the cost of a SQLAlchemy ``Connection``."""
+    if engine.dialect.name != "sqlite":
+        with engine.connect() as conn, conn.begin():
+            yield _transaction_of(conn)
+        return
+    dbapi = engine.raw_connection()
+    try:
+        cursor = dbapi.cursor()
+        try:
+            cursor.execute("BEGIN")
+        finally:
+            cursor.close()
+        yield ReadTransaction(engine.dialect, dbapi.driver_connection)
+        dbapi.rollback()
+    finally:
+        dbapi.close()  # back to the pool, which rolls back whatever is left
+
+
+def _transaction_of(source: Session | Connection | ReadTransaction) -> ReadTransaction:
+    if isinstance(source, ReadTransaction):
+        return source
+    conn = source.connection() if isinstance(source, Session) else source
+    if not conn.in_transaction():
+        conn.begin()  # as SQLAlchemy's autobegin would
+    return ReadTransaction(conn.dialect, conn.connection.dbapi_connection)
+
+
+def _rows(
+    db: ReadTransaction, name: str, values: Sequence[Any] = (), **params: Any
+) -> Sequence[Any]:
+    """The rows of query ``name`` for the IN-list ``values`` and the other ``params``, run on
+    the DBAPI cursor: SQLAlchemy's execution machinery costs more than these few-row queries
+    themselves. The statement is compiled once per dialect and IN-list size, rounded up to a
+    power of two (padded with a repeated value, which changes nothing)."""
+    size = 1 << max(len(values) - 1, 0).bit_length() if values else 0
+    key = (db.dialect.name, db.dialect.driver, name, size)
+    entry = _compiled.get(key)
+    if entry is None:
+        compiled = _QUERIES[name](size).compile(dialect=db.dialect)
+        order = tuple(compiled.positiontup or ()) if compiled.positional else None
+        entry = _compiled[key] = (compiled.string, order)
+    sql, order = entry
+    for i, value in enumerate(values):
+        params[f"p{i}"] = value
+    for i in range(len(values), size):
+        params[f"p{i}"] = values[-1]
+    args: Any = params if order is None else tuple(params[k] for k in order)
+    cursor = db.dbapi.cursor()
+    try:
+        cursor.execute(sql, args)
+        return cursor.fetchall()  # type: ignore[no-any-return]
+    finally:
+        cursor.close()
+
+
+Checkpoint = tuple[int, bytes] | None
+
+
+@dataclass(slots=True)
+class _Snapshot:
+    """The CA and platform rows read at one checkpoint (None: known to be absent)."""
+
+    checkpoint: Checkpoint
+    platforms: dict[str, PlatformRow | None] = field(default_factory=dict)
+    cas: dict[str, CaRow | None] = field(default_factory=dict)
+
+
+class IndexCache:
+    """The index's CA and platform rows, kept for as long as the index checkpoint (number
+    and hash of its last block) stays where they were read.
+
+    There are a handful of each and they change rarely, but every recognition needs one of
+    each. Only the indexer writes them, always in the transaction that moves the checkpoint,
+    and the rows at a checkpoint are a function of the chain up to that block (a
+    reorganization rebuilds them from the remaining events and moves the checkpoint back): a
+    recognition that reads the checkpoint in its own snapshot may use the rows cached at that
+    same checkpoint. Any other checkpoint starts an empty cache. One per database; safe to
+    share between threads (the worst a race does is read a row twice)."""
+
+    def __init__(self, max_entries: int = 1024) -> None:
+        self.max_entries = max_entries  # unknown platform ids are cached too: keep it bounded
+        self._snapshot: _Snapshot | None = None
+
+    def at(self, checkpoint: Checkpoint) -> _Snapshot:
+        """The rows cached at ``checkpoint`` (a new, empty cache when it moved)."""
+        snapshot = self._snapshot
+        if (
+            snapshot is None
+            or snapshot.checkpoint != checkpoint
+            or len(snapshot.platforms) + len(snapshot.cas) > self.max_entries
+        ):
+            snapshot = self._snapshot = _Snapshot(checkpoint)
+        return snapshot
+
+
 def recognize(
-    session: Session,
+    session: Session | Connection | ReadTransaction,
     fingerprint: bytes,
     platform_id: str,
     action: Right | int,
     at: int | None = None,
     *,
     lag: int | None = None,
+    cache: IndexCache | None = None,
 ) -> RecognitionAnswer:
     """The recognition of one certificate, from the index only, at time ``at`` (None: now, on
     the latest indexed state; ``lag``: the index's lag behind the chain head, reported in the
     answer; None when unknown)."""
-    return recognize_many(session, [fingerprint], platform_id, action, at, lag=lag)[0]
+    return recognize_many(session, [fingerprint], platform_id, action, at, lag=lag, cache=cache)[0]
 
 
 def recognize_many(
-    session: Session,
+    session: Session | Connection | ReadTransaction,
     fingerprints: Sequence[bytes],
     platform_id: str,
     action: Right | int,
     at: int | None = None,
     *,
     lag: int | None = None,
+    cache: IndexCache | None = None,
 ) -> list[RecognitionAnswer]:
     """The recognition of up to ``MAX_BATCH`` certificates at one platform, in the order
     given (duplicates answered twice), in at most six queries whatever their number, all in one
-    read transaction of ``session``: every answer sees the same index state when that
-    transaction reads one snapshot (SQLite does; on PostgreSQL use REPEATABLE READ, as the
-    API's sessions do)."""
+    read transaction of ``session`` (a session, a connection or a ``read_transaction``):
+    every answer sees the same index state when that transaction reads one snapshot (SQLite
+    does; on PostgreSQL use REPEATABLE READ, as the API's sessions do). ``cache`` (one per
+    database) saves reading the CA and platform rows while the index stays at one block."""
     if len(fingerprints) > MAX_BATCH:
         raise TooManyFingerprints(f"{len(fingerprints)} fingerprints; at most {MAX_BATCH}")
     fps = [check_bytes32(f, "fingerprint") for f in fingerprints]
     action = check_action(action)
-    platform_id = decode_id(encode_id(platform_id))  # a raw 0x form reads as the id
+    platform_id = canonical_id(platform_id)
     evaluated_at = datetime.now(UTC)
     revoked_by = NOW if at is None else at
     at = int(evaluated_at.timestamp()) if at is None else at
 
-    state = session.get(IndexState, 1)
-    platform = session.get(Platform, platform_id)
+    db = _transaction_of(session)
+    state = _rows(db, "state", state_id=1)
+    checkpoint = None if not state else (int(state[0][0]), bytes(state[0][1]))
+    snapshot = _Snapshot(checkpoint) if cache is None else cache.at(checkpoint)
+    if platform_id in snapshot.platforms:
+        platform = snapshot.platforms[platform_id]
+    else:
+        found = _rows(db, "platform", platform_id=platform_id)
+        platform = _platform(found[0]) if found else None
+        snapshot.platforms[platform_id] = platform
     unique = list(dict.fromkeys(fps))
-    certs = _by(session.exec(select(Certificate).where(col(Certificate.fingerprint).in_(unique))))
-    ca_ids = sorted({c.ca_id for c in certs.values()})
-    cas = {c.ca_id: c for c in session.exec(select(Ca).where(col(Ca.ca_id).in_(ca_ids)))}
+    certs = _by(CertificateRow(*r) for r in _rows(db, "certificates", unique))
+    cas = _cas(db, snapshot, {c.ca_id for c in certs.values()})
     staff = [f for f, c in certs.items() if c.kind == CertificateKind.STAFF]
-    auths: dict[bytes, Authorization] = {}
+    auths: dict[bytes, AuthorizationRow] = {}
     if staff:
-        query = select(Authorization).where(
-            col(Authorization.platform_id) == platform_id,
-            col(Authorization.staff_fingerprint).in_(staff),
-        )
-        auths = {a.staff_fingerprint: a for a in session.exec(query)}
-    granting = {a.enterprise_fingerprint for a in auths.values() if a.rights} - certs.keys()
+        found = _rows(db, "authorizations", staff, platform_id=platform_id)
+        auths = {bytes(a.staff_fingerprint): a for a in (AuthorizationRow(*r) for r in found)}
+    granting = {bytes(a.enterprise_fingerprint) for a in auths.values() if a.rights}
+    granting -= certs.keys()
     if granting:
-        query_granting = select(Certificate).where(col(Certificate.fingerprint).in_(granting))
-        certs.update(_by(session.exec(query_granting)))
+        found = _rows(db, "certificates", sorted(granting))
+        certs.update(_by(CertificateRow(*r) for r in found))
 
+    indexed_block = None if checkpoint is None else checkpoint[0]
     answers = []
     for fp in fps:
         cert = certs.get(fp)
@@ -274,23 +575,44 @@ def recognize_many(
                 reasons=reasons,
                 evidence=_evidence(cert, ca, platform, auth, grantor),
                 index_lag=lag,
-                indexed_block=None if state is None else state.block_number,
+                indexed_block=indexed_block,
                 evaluated_at=evaluated_at,
             )
         )
     return answers
 
 
-def _by(rows: Iterable[Certificate]) -> dict[bytes, Certificate]:
+def _platform(row: Sequence[Any]) -> PlatformRow:
+    block_number, block_hash, transaction_hash, log_index, platform_id, center, active = row
+    evidence = (block_number, block_hash, transaction_hash, log_index)
+    return PlatformRow(*evidence, platform_id, center, bool(active))  # SQLite's are 0 and 1
+
+
+def _cas(db: ReadTransaction, snapshot: _Snapshot, ca_ids: set[str]) -> dict[str, CaRow]:
+    cached = snapshot.cas
+    missing = sorted(i for i in ca_ids if i not in cached)
+    if missing:
+        found = {r.ca_id: r for r in (CaRow(*row) for row in _rows(db, "cas", missing))}
+        for ca_id in missing:
+            cached[ca_id] = found.get(ca_id)
+    out = {}
+    for ca_id in ca_ids:
+        row = cached[ca_id]
+        if row is not None:
+            out[ca_id] = row
+    return out
+
+
+def _by(rows: Iterable[CertificateRow]) -> dict[bytes, CertificateRow]:
     return {bytes(c.fingerprint): c for c in rows}
 
 
 def _evidence(
-    cert: Certificate | None,
-    ca: Ca | None,
-    platform: Platform | None,
-    auth: Authorization | None,
-    grantor: Certificate | None,
+    cert: CertificateRecord | None,
+    ca: CaRecord | None,
+    platform: PlatformRecord | None,
+    auth: AuthorizationRecord | None,
+    grantor: CertificateRecord | None,
 ) -> tuple[Evidence, ...]:
     out: list[Evidence] = []
     if cert is not None:
@@ -324,7 +646,7 @@ def _evidence(
     return tuple(out)
 
 
-def _cite(role: str, event: str, row: Certificate | Ca | Platform | Authorization) -> Evidence:
+def _cite(role: str, event: str, row: EvidenceRecord) -> Evidence:
     return Evidence(
         role, event, row.block_number, row.block_hash, row.transaction_hash, row.log_index
     )

@@ -142,3 +142,136 @@ def test_list_keys_never_shows_secrets(db: Engine) -> None:
     assert {k.key_id: k.active for k in of_jx} == {a.info.key_id: True, b.info.key_id: False}
     assert of_nt == []
     assert all(not hasattr(k, "key") for k in everything)
+
+
+# -- the key cache ------------------------------------------------------------------------------
+
+
+def cached_auth(engine: Engine, cache: pk.KeyCache, key: str) -> pk.PlatformKeyInfo:
+    with Session(engine) as session:
+        return cache.authenticate(session, key)
+
+
+def test_the_cache_vouches_for_a_key_that_authenticated(db: Engine) -> None:
+    issued = issue(db)
+    cache = pk.KeyCache()
+    assert cache.cached(issued.key) is None  # never asked: the database decides
+    assert cached_auth(db, cache, issued.key) == issued.info
+    assert cache.cached(issued.key) == issued.info
+    wrong = issued.key[:-1] + ("A" if issued.key[-1] != "A" else "B")
+    assert cache.cached(wrong) is None  # same key id, another secret: the database decides
+    with pytest.raises(pk.InvalidPlatformKey):
+        cached_auth(db, cache, wrong)
+    for garbage in ("", "garbage", "hrk__", issued.key + "\x00"):
+        assert cache.cached(garbage) is None
+    assert cache.cached(issued.key) == issued.info  # failures leave it alone
+
+
+def test_the_cache_still_compares_digests_in_constant_time(
+    db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issued = issue(db)
+    cache = pk.KeyCache()
+    cached_auth(db, cache, issued.key)
+    calls: list[tuple[bytes, bytes]] = []
+    real = hmac.compare_digest
+
+    def spy(a: bytes, b: bytes) -> bool:
+        calls.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(pk.hmac, "compare_digest", spy)
+    assert cache.cached(issued.key) == issued.info
+    assert cache.cached(issued.key[:-1] + "#") is None
+    assert len(calls) == 2 and all(len(a) == len(b) == 32 for a, b in calls)
+
+
+def test_failed_lookups_are_never_cached(db: Engine) -> None:
+    cache = pk.KeyCache()
+    issued = issue(db)
+    with write_session(db) as session:
+        pk.revoke_key(session, issued.info.key_id, now=2000)
+    for _ in range(2):
+        with pytest.raises(pk.PlatformKeyRevoked):
+            cached_auth(db, cache, issued.key)
+        with pytest.raises(pk.InvalidPlatformKey):
+            cached_auth(db, cache, "hrk_0123456789abcdef_" + "A" * 43)
+    assert cache.cached(issued.key) is None
+
+
+def test_revoking_a_key_stops_the_cache_at_once(db: Engine) -> None:
+    issued, other = issue(db), issue(db)
+    cache = pk.KeyCache()
+    cached_auth(db, cache, issued.key)
+    cached_auth(db, cache, other.key)
+    with write_session(db) as session:
+        pk.revoke_key(session, issued.info.key_id, now=2000)
+        # Not committed yet, and the cache already leaves this key to the database, which
+        # still says it is valid until the commit.
+        assert cache.cached(issued.key) is None
+        assert cached_auth(db, cache, issued.key) == issued.info
+        assert cache.cached(issued.key) is None  # and it did not remember that answer
+    with pytest.raises(pk.PlatformKeyRevoked):
+        cached_auth(db, cache, issued.key)
+    assert cache.cached(issued.key) is None
+    assert cache.cached(other.key) is None  # every cache starts over after a change ...
+    assert cached_auth(db, cache, other.key) == other.info
+    assert cache.cached(other.key) == other.info  # ... and fills again
+
+
+def test_issuing_a_key_empties_the_cache(db: Engine) -> None:
+    issued = issue(db)
+    cache = pk.KeyCache()
+    cached_auth(db, cache, issued.key)
+    fresh = issue(db)
+    assert cache.cached(issued.key) is None
+    assert cached_auth(db, cache, fresh.key) == fresh.info
+    assert cache.cached(fresh.key) == fresh.info
+
+
+def test_a_revocation_during_a_lookup_is_not_cached_over(
+    db: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The race: the database said valid, then the key was revoked before the cache stored
+    the answer; the cache must not store it."""
+    issued = issue(db)
+    cache = pk.KeyCache()
+    real = pk.authenticate
+
+    def then_revoked(session: Session, key: str) -> pk.PlatformKeyInfo:
+        info = real(session, key)
+        with write_session(db) as other:
+            pk.revoke_key(other, info.key_id, now=2000)
+        return info
+
+    monkeypatch.setattr(pk, "authenticate", then_revoked)
+    assert cached_auth(db, cache, issued.key) == issued.info  # what the database said
+    monkeypatch.undo()
+    assert cache.cached(issued.key) is None
+    with pytest.raises(pk.PlatformKeyRevoked):
+        cached_auth(db, cache, issued.key)
+
+
+def test_a_cached_key_is_read_again_after_max_age(db: Engine) -> None:
+    """In case keys change behind the node's back after all (another process, by hand)."""
+    now = [100.0]
+    cache = pk.KeyCache(max_age=60, clock=lambda: now[0])
+    issued = issue(db)
+    cached_auth(db, cache, issued.key)
+    now[0] += 59
+    assert cache.cached(issued.key) == issued.info
+    with Session(db) as session:  # revoked by hand: this module is not told
+        session.execute(text("UPDATE platform_api_keys SET revoked_at = 5"))
+        session.commit()
+    now[0] += 2
+    assert cache.cached(issued.key) is None
+    with pytest.raises(pk.PlatformKeyRevoked):
+        cached_auth(db, cache, issued.key)
+
+
+def test_the_cache_is_bounded(db: Engine) -> None:
+    cache = pk.KeyCache(max_entries=2)
+    keys = [issue(db) for _ in range(3)]
+    for k in keys:
+        cached_auth(db, cache, k.key)
+    assert [cache.cached(k.key) is not None for k in keys] == [False, False, True]

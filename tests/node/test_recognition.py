@@ -8,24 +8,28 @@ import contextlib
 import hashlib
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from random import Random
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlmodel import Session
 
-from huren.node import demo
+from huren.node import demo, recognition
 from huren.node.db.engine import make_engine, migrate
 from huren.node.indexer import Indexer
 from huren.node.recognition import (
     MAX_BATCH,
+    IndexCache,
     InvalidAction,
+    ReadTransaction,
     TooManyFingerprints,
+    read_transaction,
     reason_codes,
     recognize,
     recognize_many,
@@ -308,24 +312,38 @@ def test_the_off_chain_rule_agrees_with_the_contract(
 ) -> None:
     """Random operations (through the typed client, as CA operators and centers would),
     the index brought up to date, then for several (platform, action, time) every
-    certificate's off-chain answer (one batch) against the contract's ``recognizeAt``."""
+    certificate's off-chain answer (one batch) against the contract's ``recognizeAt``; then
+    a few more operations and the same again, with the CA and platform rows cached since the
+    first round (the cache must notice the new blocks)."""
     with open_world(template) as w:
+        cache = IndexCache()
         for _ in range(rnd.randint(3, 12)):
             rnd.choice(OPERATIONS)(w, rnd)
         w.index()
-        view = RegistryClient(w.backend, w.deployment)
-        fps = [*sorted(w.certs), fp("never recorded")]
-        platforms = [*sorted(w.platforms), "no-such-platform"]
-        times = interesting_times(w)
         with Session(w.engine) as session:
-            for _ in range(8):
-                platform, action = rnd.choice(platforms), rnd.choice(ACTIONS)
-                at = rnd.choice(times) if rnd.random() < 0.8 else rnd.randint(0, 2**64 - 1)
-                answers = recognize_many(session, fps, platform, action, at)
-                for f, answer in zip(fps, answers, strict=True):
-                    chain = view.recognize_at(f, platform, at, action)
-                    off = (answer.recognized, answer.reasons)
-                    assert off == (chain.recognized, chain.reasons), (f.hex(), platform, action, at)
+            check_against_the_chain(w, rnd, session, cache, rounds=8)
+        for _ in range(rnd.randint(1, 4)):
+            rnd.choice(OPERATIONS)(w, rnd)
+        w.index()
+        with read_transaction(w.engine) as db:
+            check_against_the_chain(w, rnd, db, cache, rounds=4)
+
+
+def check_against_the_chain(
+    w: World, rnd: Random, db: Session | ReadTransaction, cache: IndexCache, rounds: int
+) -> None:
+    view = RegistryClient(w.backend, w.deployment)
+    fps = [*sorted(w.certs), fp("never recorded")]
+    platforms = [*sorted(w.platforms), "no-such-platform"]
+    times = interesting_times(w)
+    for _ in range(rounds):
+        platform, action = rnd.choice(platforms), rnd.choice(ACTIONS)
+        at = rnd.choice(times) if rnd.random() < 0.8 else rnd.randint(0, 2**64 - 1)
+        answers = recognize_many(db, fps, platform, action, at, cache=cache)
+        for f, answer in zip(fps, answers, strict=True):
+            chain = view.recognize_at(f, platform, at, action)
+            off = (answer.recognized, answer.reasons)
+            assert off == (chain.recognized, chain.reasons), (f.hex(), platform, action, at)
 
 
 # -- deterministic checks, on SQLite and PostgreSQL ----------------------------------------------
@@ -379,7 +397,9 @@ def test_an_answer_cites_the_events_it_rests_on(world: World) -> None:
         assert (e.block_number, e.block_hash, e.transaction_hash, e.log_index) == where, role
 
 
-def test_a_batch_of_a_thousand_takes_at_most_six_queries(world: World) -> None:
+def test_a_batch_of_a_thousand_takes_at_most_six_queries(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     certs = [cert(f"c{i}", kind=CertificateKind(1 + i % 3)) for i in range(30)]
     world.record("jsca", certs)
     world.index()
@@ -390,13 +410,23 @@ def test_a_batch_of_a_thousand_takes_at_most_six_queries(world: World) -> None:
     def spy(_conn: object, _cursor: object, statement: str, *_: object) -> None:
         statements.append(statement)
 
+    # The service runs its queries on the DBAPI cursor (``_rows``), the rest through SQLAlchemy.
+    run = recognition._rows
+
+    def rows_spy(conn: Connection, name: str, *args: Any, **kw: Any) -> Sequence[Any]:
+        statements.append(f"SELECT ({name})")
+        return run(conn, name, *args, **kw)
+
     event.listen(world.engine, "before_cursor_execute", spy)
+    monkeypatch.setattr(recognition, "_rows", rows_spy)
     try:
         with Session(world.engine) as session:
             answers = recognize_many(session, fps, "nantong-ggzy", Right.LOGIN, T0)
     finally:
         event.remove(world.engine, "before_cursor_execute", spy)
-    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) <= 6
+        monkeypatch.undo()
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert 4 <= len(selects) <= 6, selects  # at least the state, platform, certificates, CAs
     assert [a.fingerprint for a in answers] == fps
     staff = CertificateKind.STAFF
     expected = sum(c.kind != staff for c in certs) + sum(c.kind != staff for c in certs[:5])
@@ -434,3 +464,71 @@ def test_reason_codes_are_the_reason_names_lowest_bit_first() -> None:
         "WRONG_USAGE",
     ]
     assert len(reason_codes(1023)) == 10
+
+
+# -- the index cache ------------------------------------------------------------------------------
+
+
+EVENTS_OK = {
+    "certificate": "CertificateRecorded",
+    "ca": "CaAccredited",
+    "platform": "PlatformRegistered",
+}
+EVENTS_OK_NO_PLATFORM = {"certificate": "CertificateRecorded", "ca": "CaAccredited"}
+
+
+def test_the_cache_keeps_ca_and_platform_rows_while_the_checkpoint_stays(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cached CA and platform rows serve while no block is indexed; a new indexed block (a
+    suspension, a retirement, a registration) is seen at once, evidence included."""
+    since = 1_700_000_000
+    ent = cert("ent", not_before=since)
+    world.record("zjca", [ent])
+    world.index()
+    cache = IndexCache()
+    queries: list[str] = []
+    run = recognition._rows
+
+    def rows_spy(db: ReadTransaction, name: str, *args: Any, **kw: Any) -> Sequence[Any]:
+        queries.append(name)
+        return run(db, name, *args, **kw)
+
+    monkeypatch.setattr(recognition, "_rows", rows_spy)
+
+    def ask(platform: str = "jiaxing-ggzy") -> tuple[Reason, dict[str, str]]:
+        with read_transaction(world.engine) as db:
+            a = recognize(db, ent.fingerprint, platform, Right.SIGN, T0, cache=cache)
+        return a.reasons, {e.role: e.event for e in a.evidence}
+
+    assert ask() == (Reason(0), EVENTS_OK)
+    assert ask("p-new") == (Reason.UNKNOWN_PLATFORM, EVENTS_OK_NO_PLATFORM)
+    queries.clear()
+    assert ask() == (Reason(0), EVENTS_OK)
+    assert ask("p-new") == (Reason.UNKNOWN_PLATFORM, EVENTS_OK_NO_PLATFORM)
+    assert queries == ["state", "certificates"] * 2  # CA and platform (known or not) cached
+
+    world.govern(lambda c: c.propose_suspend_ca("zjca"))
+    world.index()
+    assert ask() == (Reason.CA_NOT_ACCREDITED, {**EVENTS_OK, "ca": "CaSuspended"})
+    world.govern(lambda c: c.propose_retire_platform("jiaxing-ggzy"))
+    jiaxing = demo.center_account("jiaxing").address
+    world.govern(lambda c: c.propose_register_platform("p-new", jiaxing, "new"))
+    world.index()
+    suspended = {**EVENTS_OK, "ca": "CaSuspended"}
+    assert ask() == (
+        Reason.CA_NOT_ACCREDITED | Reason.PLATFORM_RETIRED,
+        {**suspended, "platform": "PlatformRetired"},
+    )
+    assert ask("p-new") == (Reason.CA_NOT_ACCREDITED, suspended)
+
+
+def test_the_cache_is_per_checkpoint_number_and_hash() -> None:
+    cache = IndexCache(max_entries=3)
+    first = cache.at((5, b"\x01" * 32))
+    assert cache.at((5, b"\x01" * 32)) is first
+    assert cache.at((5, b"\x02" * 32)) is not first  # the same height after a reorganization
+    assert cache.at((6, b"\x02" * 32)) is not cache.at(None)
+    bounded = cache.at(None)
+    bounded.platforms.update({"a": None, "b": None, "c": None, "d": None})
+    assert cache.at(None) is not bounded and not cache.at(None).platforms
