@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from huren.cli import app
 from huren.registry.client import RegistryClient
@@ -47,44 +47,22 @@ def test_deploy_writes_a_deployment_every_node_can_use(tmp_path: Path, anvil: An
         backend.close()
 
 
-def test_deploy_refuses_a_malformed_founder(tmp_path: Path) -> None:
+def _deploy_to_nowhere(tmp_path: Path, founder: str) -> Result:
+    """``huren deploy`` against a port where no chain listens."""
     key_file = tmp_path / "operator.key"
     key_file.write_text("11" * 32)
-    result = runner.invoke(
-        app,
-        [
-            "deploy",
-            "--chain-url",
-            "http://127.0.0.1:9",
-            "--chain-id",
-            "1",
-            "--operator-key",
-            str(key_file),
-            "--founder",
-            "nonsense",
-        ],
-    )
+    args = ["--chain-url", "http://127.0.0.1:9", "--chain-id", "1", "--operator-key"]
+    return runner.invoke(app, ["deploy", *args, str(key_file), "--founder", founder])
+
+
+def test_deploy_refuses_a_malformed_founder(tmp_path: Path) -> None:
+    result = _deploy_to_nowhere(tmp_path, "nonsense")
     assert result.exit_code == 2
     assert "ADDRESS:NAME:REGION_CODE" in result.output
 
 
 def test_deploy_reports_an_unreachable_chain(tmp_path: Path) -> None:
-    key_file = tmp_path / "operator.key"
-    key_file.write_text("11" * 32)
-    result = runner.invoke(
-        app,
-        [
-            "deploy",
-            "--chain-url",
-            "http://127.0.0.1:9",
-            "--chain-id",
-            "1",
-            "--operator-key",
-            str(key_file),
-            "--founder",
-            "0x" + "11" * 20 + ":A:330400",
-        ],
-    )
+    result = _deploy_to_nowhere(tmp_path, "0x" + "11" * 20 + ":A:330400")
     assert result.exit_code == 2
     assert "ChainUnavailable" in result.output
 
