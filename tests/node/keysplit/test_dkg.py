@@ -136,7 +136,7 @@ def test_protocol_order_and_session_binding(recovery_key: RecoveryKey) -> None:
     device, cosigner = dealers(recovery_key)
     with pytest.raises(ProtocolStateError):
         device.round2()  # shares only after every commitment is verified
-    other_device, other_cosigner = dealers(recovery_key)
+    _, other_cosigner = dealers(recovery_key)
     with pytest.raises(EpochMismatch):
         device.receive_commitments([device.round1(), other_cosigner.round1()])
     with pytest.raises(InvalidParticipants):
