@@ -79,3 +79,9 @@ class SealError(KeysplitError):
     """A sealed share cannot be opened with this key, or its context does not match."""
 
     code = "seal_error"
+
+
+class DecryptionFailed(KeysplitError):
+    """A ciphertext does not open with the combined key (wrong key, shares or tampering)."""
+
+    code = "decryption_failed"

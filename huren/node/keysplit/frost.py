@@ -21,12 +21,11 @@ from huren.node.keysplit.errors import (
     InvalidSignatureShare,
 )
 from huren.node.keysplit.group import (
-    IDENTITY,
     L,
     Point,
     RandomBytes,
     add,
-    base_mul,
+    base_mul_or_identity,
     encode_point,
     encode_scalar,
     h1,
@@ -225,7 +224,7 @@ def verify_signature_share(
     )
     challenge = compute_challenge(group_commitment, group_public_key, package.message)
     lambda_i = lagrange_coefficient(share.identifier, package.identifiers)
-    left = base_mul(share.share) if share.share else IDENTITY
+    left = base_mul_or_identity(share.share)
     right = add(commitment_share, mul(challenge * lambda_i % L, verifying_share))
     if left != right:
         raise InvalidSignatureShare(f"signature share of participant {share.identifier} is bad")

@@ -109,6 +109,11 @@ def base_mul(s: int) -> Point:
     return Point(sodium.crypto_scalarmult_ed25519_base_noclamp(encode_scalar(s)))
 
 
+def base_mul_or_identity(s: int) -> Point:
+    """``s * B`` allowing ``s = 0`` (public values such as proof responses can be zero)."""
+    return IDENTITY if s == 0 else base_mul(s)
+
+
 def mul(s: int, point: Point) -> Point:
     """``s * point`` for a point of the prime-order group; ``0 * point`` is the identity."""
     if not 0 <= s < L:
