@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from huren.node.keysplit.codec import Kind
 from huren.node.keysplit.dkg import (
     DkgCommitment,
+    DkgParameters,
     DkgParticipant,
     DkgSecretShare,
     RecoveryEnvelope,
@@ -22,6 +23,7 @@ from huren.node.keysplit.errors import (
     InvalidParticipants,
     InvalidProof,
     InvalidShare,
+    MalformedMessage,
     ProtocolStateError,
     SealError,
 )
@@ -173,3 +175,31 @@ def test_sealed_share_cannot_be_replayed_to_another_session(recovery_key: Recove
     )
     with pytest.raises(SealError):
         RecoveryEnvelope(device.params, RECOVERY, tuple(commitments), swapped).open(recovery_key)
+
+
+def test_dkg_messages_round_trip_as_bytes(enrolled: Enrolment) -> None:
+    params = enrolled.params
+    assert DkgParameters.from_bytes(params.to_bytes()) == params
+    for commitment in enrolled.envelope.commitments:
+        assert DkgCommitment.from_bytes(commitment.to_bytes()) == commitment
+    for sealed in enrolled.envelope.sealed_shares:
+        assert SealedDkgShare.from_bytes(sealed.to_bytes()) == sealed
+    assert RecoveryEnvelope.from_bytes(enrolled.envelope.to_bytes()) == enrolled.envelope
+    with pytest.raises(MalformedMessage):
+        DkgCommitment.from_bytes(params.to_bytes())
+
+
+def test_bad_parameters_are_refused(recovery_key: RecoveryKey) -> None:
+    good = enrolment_parameters(os.urandom(16), recovery_key.public_key)
+    with pytest.raises(InvalidParticipants):
+        DkgParameters(b"short", 2, good.participants, good.dealers, good.sealed_recipients)
+    with pytest.raises(InvalidParticipants):  # one dealer would know the whole key
+        DkgParameters(good.session_id, 2, good.participants, (DEVICE,))
+    with pytest.raises(InvalidParticipants):
+        DkgParameters(good.session_id, 4, good.participants, good.dealers)
+    with pytest.raises(InvalidParticipants):
+        DkgParameters(good.session_id, 2, (1, 1, 2), good.dealers)
+    with pytest.raises(SealError):
+        DkgParameters(good.session_id, 2, good.participants, good.dealers, ((3, bytes(32)),))
+    with pytest.raises(InvalidParticipants):
+        DkgParticipant(good, 9)
