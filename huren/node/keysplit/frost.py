@@ -237,10 +237,13 @@ def aggregate(
     *,
     verify_shares: bool = True,
 ) -> bytes:
-    """§5.3: R || Σ z_i, after checking each share (§5.4) so a bad signer is named.
+    """§5.3: R || Σ z_i, verified as an ordinary Ed25519 signature before it is returned.
 
-    ``verify_shares=False`` exists only so tests can show that an unverified bad share yields
-    a signature that ordinary verifiers reject.
+    As §5.3 advises, shares are checked one by one (§5.4) only when the aggregate fails, to
+    name the bad signer (:class:`InvalidSignatureShare`): a valid aggregate implies valid
+    shares, and the per-share checks would cost more than the rest of the signing together.
+    ``verify_shares=False`` returns the sum unchecked; it exists only so tests can show that
+    an unchecked bad share yields a signature that ordinary verifiers reject.
     """
     if package.epoch != public.epoch:
         raise EpochMismatch(f"package epoch {package.epoch} != key epoch {public.epoch}")
@@ -256,7 +259,13 @@ def aggregate(
             raise EpochMismatch(f"share of epoch {share.epoch}, key epoch {public.epoch}")
     binding_factors = compute_binding_factors(public.group_public_key, package)
     group_commitment = compute_group_commitment(package, binding_factors)
-    if verify_shares:
+    z = sum(s.share for s in shares) % L
+    signature = encode_point(group_commitment) + encode_scalar(z)
+    if not verify_shares:
+        return signature
+    try:
+        verify_signature(public.group_public_key, package.message, signature)
+    except InvalidSignature:
         for share in shares:
             verify_signature_share(
                 share,
@@ -266,8 +275,8 @@ def aggregate(
                 binding_factors,
                 group_commitment,
             )
-    z = sum(s.share for s in shares) % L
-    return encode_point(group_commitment) + encode_scalar(z)
+        raise
+    return signature
 
 
 def verify_signature(group_public_key: Point, message: bytes, signature: bytes) -> None:

@@ -150,3 +150,13 @@ def test_epoch_is_checked_on_both_sides() -> None:
         device.sign(SigningPackage(1, b"m", tuple(shifted)))
     with pytest.raises(EpochMismatch):
         Coordinator(KEYS[0].public).signing_package(b"m", shifted)
+
+
+def test_nonces_have_no_wire_form() -> None:
+    store = NonceStore()
+    party = SignerParty(KEYS[0], nonce_store=store)
+    commitment = party.commit()
+    nonces = store.take(commitment)
+    assert not hasattr(nonces, "to_bytes")
+    assert str(nonces.hiding) not in repr(nonces) and str(nonces.binding) not in repr(nonces)
+    assert len(store) == 0
