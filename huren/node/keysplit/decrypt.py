@@ -14,7 +14,7 @@ DHKEM(X25519)) implementation: X25519(e, u(s·B)) = u(clamp(e)·s·B) = u(s·E).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from huren.node.keysplit.codec import Kind, Reader, Writer
 from huren.node.keysplit.errors import EpochMismatch, InvalidParticipants, InvalidProof
@@ -56,14 +56,12 @@ class DecryptionRequest:
     group_public_key: Point
     epoch: int
     enc: bytes
+    ephemeral_point: Point = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         encode_point(self.group_public_key)
-        u_to_edwards(self.enc)  # refuses small-order, mixed-order and non-canonical values
-
-    @property
-    def ephemeral_point(self) -> Point:
-        return u_to_edwards(self.enc)
+        # Refuses small-order, mixed-order and non-canonical values; kept to validate once.
+        object.__setattr__(self, "ephemeral_point", u_to_edwards(self.enc))
 
     def to_bytes(self) -> bytes:
         w = Writer(Kind.DECRYPTION_REQUEST).point(self.group_public_key).u32(self.epoch)
@@ -166,23 +164,41 @@ def verify_decryption_share(
 
 
 def combine_decryption_shares(
-    public: PublicKeyPackage, request: DecryptionRequest, shares: Sequence[DecryptionShare]
+    public: PublicKeyPackage,
+    request: DecryptionRequest,
+    shares: Sequence[DecryptionShare],
+    *,
+    own_key: KeyPackage | None = None,
 ) -> bytes:
-    """X25519(sk, enc) from at least ``threshold`` verified shares (the device runs this)."""
+    """X25519(sk, enc) from at least ``threshold`` shares (the device runs this).
+
+    Every share in ``shares`` must carry a valid proof. ``own_key`` lets the combiner add its
+    own share directly (s_i·E, no proof to make or check: it trusts itself).
+    """
     if request.group_public_key != public.group_public_key:
         raise EpochMismatch("request names another encryption key")
     if request.epoch != public.epoch:
         raise EpochMismatch(f"request epoch {request.epoch}, key epoch {public.epoch}")
-    identifiers = [s.identifier for s in shares]
-    if len(set(identifiers)) != len(identifiers):
-        raise InvalidParticipants("duplicate decryption shares")
+    ephemeral = request.ephemeral_point
+    partials: dict[int, Point] = {}
+    for share in shares:
+        if share.identifier in partials:
+            raise InvalidParticipants(f"two decryption shares of participant {share.identifier}")
+        verify_decryption_share(share, public, request)
+        partials[share.identifier] = share.partial
+    identifiers = list(partials)
+    if own_key is not None:
+        if own_key.public != public:
+            raise EpochMismatch("own share belongs to another key set or epoch")
+        if own_key.identifier in partials:
+            raise InvalidParticipants(f"two decryption shares of participant {own_key.identifier}")
+        identifiers.append(own_key.identifier)
     if len(identifiers) < public.threshold:
         raise InvalidParticipants(
             f"need {public.threshold} decryption shares, got {len(identifiers)}"
         )
-    for share in shares:
-        verify_decryption_share(share, public, request)
-    combined = sum_points(
-        [mul(lagrange_coefficient(s.identifier, identifiers), s.partial) for s in shares]
-    )
-    return edwards_to_u(combined)
+    weighted = [mul(lagrange_coefficient(i, identifiers), d) for i, d in partials.items()]
+    if own_key is not None:  # (λ_i s_i)·E: one multiplication instead of two
+        own_weight = lagrange_coefficient(own_key.identifier, identifiers) * own_key.secret_share
+        weighted.append(mul(own_weight % L, ephemeral))
+    return edwards_to_u(sum_points(weighted))

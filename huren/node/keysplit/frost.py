@@ -7,6 +7,7 @@ The aggregate is an ordinary RFC 8032 Ed25519 signature under the group public k
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -186,6 +187,23 @@ def compute_challenge(group_commitment: Point, group_public_key: Point, message:
     return h2(encode_point(group_commitment) + encode_point(group_public_key) + message)
 
 
+@functools.lru_cache(maxsize=16)  # small: a package may carry up to 1 MiB of message
+def _binding_and_group_commitment(
+    group_public_key: Point, package: SigningPackage
+) -> tuple[tuple[tuple[int, int], ...], Point]:
+    # The device is both a signer and the coordinator and needs these twice per signature;
+    # both are pure functions of immutable inputs, so computing them once is safe.
+    factors = compute_binding_factors(group_public_key, package)
+    return tuple(factors.items()), compute_group_commitment(package, factors)
+
+
+def binding_and_group_commitment(
+    group_public_key: Point, package: SigningPackage
+) -> tuple[dict[int, int], Point]:
+    factors, commitment = _binding_and_group_commitment(group_public_key, package)
+    return dict(factors), commitment
+
+
 # -- RFC 9591 §5.2 and §5.3 ------------------------------------------------------------------
 
 
@@ -198,8 +216,7 @@ def sign_share(
     package: SigningPackage,
 ) -> int:
     """§5.2: z_i = d_i + e_i ρ_i + λ_i s_i c."""
-    binding_factors = compute_binding_factors(group_public_key, package)
-    group_commitment = compute_group_commitment(package, binding_factors)
+    binding_factors, group_commitment = binding_and_group_commitment(group_public_key, package)
     lambda_i = lagrange_coefficient(identifier, package.identifiers)
     challenge = compute_challenge(group_commitment, group_public_key, package.message)
     return (
@@ -257,8 +274,9 @@ def aggregate(
     for share in shares:
         if share.epoch != public.epoch:
             raise EpochMismatch(f"share of epoch {share.epoch}, key epoch {public.epoch}")
-    binding_factors = compute_binding_factors(public.group_public_key, package)
-    group_commitment = compute_group_commitment(package, binding_factors)
+    binding_factors, group_commitment = binding_and_group_commitment(
+        public.group_public_key, package
+    )
     z = sum(s.share for s in shares) % L
     signature = encode_point(group_commitment) + encode_scalar(z)
     if not verify_shares:

@@ -208,3 +208,21 @@ def test_mixed_order_enc_is_refused() -> None:
     mixed = sodium.crypto_core_ed25519_add(base_mul(random_scalar()), order_two)
     with pytest.raises(InvalidPoint):
         request_for(SHARES[0], edwards_to_u(Point(mixed)))
+
+
+def test_device_adds_its_own_share_without_a_proof() -> None:
+    ephemeral = X25519PrivateKey.generate()
+    enc = ephemeral.public_key().public_bytes_raw()
+    request = request_for(SHARES[0], enc)
+    remote = decryption_share(SHARES[COSIGNER - 1], request)
+    device = SHARES[DEVICE - 1]
+    dh = combine_decryption_shares(device.public, request, [remote], own_key=device)
+    assert dh == WHOLE.exchange(ephemeral.public_key())
+    with pytest.raises(InvalidParticipants):
+        combine_decryption_shares(device.public, request, [], own_key=device)
+    with pytest.raises(InvalidParticipants):
+        own_again = decryption_share(device, request)
+        combine_decryption_shares(device.public, request, [own_again], own_key=device)
+    _, other = dealer_encryption_key()
+    with pytest.raises(EpochMismatch):
+        combine_decryption_shares(device.public, request, [remote], own_key=other[0])
