@@ -149,6 +149,7 @@ class DkgParticipant:
     _coefficients: list[int] | None = field(default=None, init=False, repr=False)
     _commitments: dict[int, DkgCommitment] | None = field(default=None, init=False, repr=False)
     _own_share: int | None = field(default=None, init=False, repr=False)
+    _own_commitments: tuple[Point, ...] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         p = self.params
@@ -175,6 +176,7 @@ class DkgParticipant:
             raise ProtocolStateError("only a dealer that has not sent its shares commits")
         session = self.params.digest
         commitments = commit_polynomial(self._coefficients)
+        self._own_commitments = commitments
         k = random_scalar(self.random_bytes)
         proof_r = base_mul(k)
         challenge = _proof_challenge(session, self.identifier, commitments[0], proof_r)
@@ -185,13 +187,15 @@ class DkgParticipant:
         """Verify every dealer's broadcast; returns the public outcome of the session."""
         for message in commitments:
             verify_commitment(self.params, message)
+            if message.sender == self.identifier and message.commitments != self._own_commitments:
+                raise InvalidProof("the broadcast carries commitments this dealer did not make")
         public = public_key_package(self.params, commitments)
         self._commitments = {m.sender: m for m in commitments}
         return public
 
     def round2(self) -> tuple[RoundTwoMessage, ...]:
         """This dealer's evaluations for every other participant; then its polynomial is erased."""
-        if self._coefficients is None or self._commitments is None:
+        if self._coefficients is None or self._own_commitments is None or self._commitments is None:
             raise ProtocolStateError("round two needs round one done and all commitments checked")
         coefficients, self._coefficients = self._coefficients, None
         session = self.params.digest

@@ -7,6 +7,8 @@ import os
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from huren.node.keysplit.codec import Kind
 from huren.node.keysplit.dkg import (
@@ -203,3 +205,36 @@ def test_bad_parameters_are_refused(recovery_key: RecoveryKey) -> None:
         DkgParameters(good.session_id, 2, good.participants, good.dealers, ((3, bytes(32)),))
     with pytest.raises(InvalidParticipants):
         DkgParticipant(good, 9)
+
+
+def test_dealer_refuses_a_broadcast_with_commitments_it_did_not_make(
+    recovery_key: RecoveryKey,
+) -> None:
+    device, cosigner = dealers(recovery_key)
+    _, impostor = dealers(recovery_key)
+    mine = cosigner.round1()
+    # A validly proven commitment for the co-signer's identifier, but not the co-signer's own.
+    replaced = DkgParticipant(cosigner.params, COSIGNER, random_bytes=os.urandom).round1()
+    assert replaced.commitments != mine.commitments
+    with pytest.raises(InvalidProof, match="did not make"):
+        cosigner.receive_commitments([device.round1(), replaced])
+    with pytest.raises(ProtocolStateError):
+        impostor.round2()
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    pair=st.sampled_from(list(itertools.combinations([DEVICE, COSIGNER, RECOVERY], 2))),
+    message=st.binary(max_size=100),
+)
+def test_every_fresh_key_signs_with_any_two(pair: tuple[int, int], message: bytes) -> None:
+    recovery_key = RecoveryKey.generate()
+    enrolment = enrol(recovery_key)
+    keys = {
+        DEVICE: enrolment.device,
+        COSIGNER: enrolment.cosigner,
+        RECOVERY: enrolment.envelope.open(recovery_key),
+    }
+    signature = sign([keys[pair[0]], keys[pair[1]]], message)
+    public = encode_point(enrolment.device.group_public_key)
+    Ed25519PublicKey.from_public_bytes(public).verify(signature, message)
