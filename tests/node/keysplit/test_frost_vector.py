@@ -1,9 +1,9 @@
 """RFC 9591 test vector for FROST(Ed25519, SHA-512), reproduced value by value.
 
 Origin of the vector: RFC 9591 Appendix E.1 ("FROST(Ed25519, SHA-512)"), as published in the
-RFC and in the cfrg/draft-irtf-cfrg-frost repository's test vectors; copied into
-/work/shared/vectors/frost-ed25519-sha512.json, which this test reads (shared/ sits beside the
-repository checkout). Nothing here is computed by the code under test.
+RFC and in the cfrg/draft-irtf-cfrg-frost repository's test vectors. The project's copy is
+shared/vectors/frost-ed25519-sha512.json; tests/node/keysplit/vectors/ holds a byte-identical
+copy so the repository is self-contained. Nothing in it is computed by the code under test.
 """
 
 from __future__ import annotations
@@ -30,12 +30,7 @@ from huren.node.keysplit.frost import (
 from huren.node.keysplit.group import base_mul, decode_scalar, encode_point, encode_scalar
 from huren.node.keysplit.signer import Coordinator, SignerParty
 
-VECTOR_NAME = Path("shared") / "vectors" / "frost-ed25519-sha512.json"
-# shared/ sits beside the checkout (CI, main) or a level further up (worktrees).
-VECTOR_PATH = next(
-    (p / VECTOR_NAME for p in Path(__file__).resolve().parents if (p / VECTOR_NAME).exists()),
-    VECTOR_NAME,
-)
+VECTOR_PATH = Path(__file__).parent / "vectors" / "frost-ed25519-sha512.json"
 
 
 @pytest.fixture(scope="module")
