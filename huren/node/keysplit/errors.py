@@ -1,4 +1,8 @@
-"""The one exception root of the key-splitting package and its typed refusals."""
+"""The one exception root of the key-splitting package and its typed refusals.
+
+``code`` is stable and machine-readable and ``status`` the HTTP status the API should answer
+with (as for the recognition service's errors), so the API maps the whole package in one line.
+"""
 
 from __future__ import annotations
 
@@ -6,82 +10,96 @@ from __future__ import annotations
 class KeysplitError(Exception):
     """Root of every refusal raised by ``huren.node.keysplit``."""
 
-    code = "keysplit_error"
+    status = 400
+    code = "KEYSPLIT_ERROR"
 
 
 class InvalidScalar(KeysplitError):
     """A scalar is not below the group order, or is zero where zero is not allowed."""
 
-    code = "invalid_scalar"
+    status = 422
+    code = "INVALID_SCALAR"
 
 
 class InvalidPoint(KeysplitError):
     """A point is non-canonical, off the curve, the identity, or outside the prime-order group."""
 
-    code = "invalid_point"
+    status = 422
+    code = "INVALID_POINT"
 
 
 class MalformedMessage(KeysplitError):
     """Bytes that do not parse as the expected message (version, kind, length or field)."""
 
-    code = "malformed_message"
+    status = 422
+    code = "MALFORMED_MESSAGE"
 
 
 class InvalidParticipants(KeysplitError):
     """Identifiers out of range, duplicated, unknown, or too few for the threshold."""
 
-    code = "invalid_participants"
+    status = 422
+    code = "INVALID_PARTICIPANTS"
 
 
 class EpochMismatch(KeysplitError):
     """Pieces from different key sets or different share epochs (before/after a reshare)."""
 
-    code = "epoch_mismatch"
+    status = 409
+    code = "EPOCH_MISMATCH"
 
 
 class NonceReuse(KeysplitError):
     """A signing request names a commitment whose nonces are unknown or already used."""
 
-    code = "nonce_reuse"
+    status = 409
+    code = "NONCE_REUSE"
 
 
 class InvalidProof(KeysplitError):
     """A proof of possession or an equality-of-logarithm proof does not verify."""
 
-    code = "invalid_proof"
+    status = 422
+    code = "INVALID_PROOF"
 
 
 class InvalidShare(KeysplitError):
     """A secret share does not match the sender's published commitments."""
 
-    code = "invalid_share"
+    status = 422
+    code = "INVALID_SHARE"
 
 
 class InvalidSignatureShare(KeysplitError):
     """A signature share does not verify against the signer's verifying share."""
 
-    code = "invalid_signature_share"
+    status = 422
+    code = "INVALID_SIGNATURE_SHARE"
 
 
 class InvalidSignature(KeysplitError):
     """An aggregated signature does not verify under the group public key."""
 
-    code = "invalid_signature"
+    status = 422
+    code = "INVALID_SIGNATURE"
 
 
 class ProtocolStateError(KeysplitError):
     """A protocol step called out of order (for example shares before commitments)."""
 
-    code = "protocol_state"
+    status = 409
+    code = "PROTOCOL_STATE"
 
 
 class SealError(KeysplitError):
     """A sealed share cannot be opened with this key, or its context does not match."""
 
-    code = "seal_error"
+    status = 422
+    code = "SEAL_ERROR"
 
 
 class DecryptionFailed(KeysplitError):
     """A ciphertext does not open with the combined key (wrong key, shares or tampering)."""
 
-    code = "decryption_failed"
+    status = 422
+    code = "DECRYPTION_FAILED"

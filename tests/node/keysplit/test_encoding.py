@@ -7,9 +7,12 @@ coordinates, not copied.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from nacl import bindings as sodium
 
+from huren.node.keysplit import errors as keysplit_errors
 from huren.node.keysplit.codec import FORMAT_VERSION, Kind
 from huren.node.keysplit.dealer import trusted_dealer_keygen
 from huren.node.keysplit.errors import (
@@ -79,9 +82,19 @@ def test_scalars_at_or_above_the_order_are_refused(value: int) -> None:
         mul(value, base_mul(1))
 
 
-def test_one_exception_root() -> None:
-    for error in (InvalidPoint, InvalidScalar, MalformedMessage, InvalidShare):
-        assert issubclass(error, KeysplitError)
+def test_one_exception_root_with_distinct_codes() -> None:
+    errors = [
+        e
+        for e in vars(keysplit_errors).values()
+        if isinstance(e, type) and issubclass(e, Exception)
+    ]
+    assert all(issubclass(e, KeysplitError) for e in errors)
+    codes = [e.code for e in errors]
+    assert len(set(codes)) == len(codes) == len(errors) > 10
+    assert all(
+        re.fullmatch(r"[A-Z][A-Z_]+", c) and 400 <= e.status < 500
+        for e, c in zip(errors, codes, strict=True)
+    )
 
 
 def test_round_trips() -> None:
