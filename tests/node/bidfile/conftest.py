@@ -1,0 +1,123 @@
+"""Encryption certificates and policies for the bid-file tests.
+
+Certificates are X.509 with an X25519 subject key, signed by the demo CA's P-256 issuing key
+(what the PKI issues as encryption certificates; its profiles are not needed here)."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ed25519
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPublicKeyTypes
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import NameOID
+
+from huren.node import demo
+from huren.node.bidfile import LocalX25519Decapsulator, Recipient
+
+NOT_BEFORE = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+
+
+def x25519_key(label: str) -> X25519PrivateKey:
+    """A deterministic test key derived from a public label."""
+    return X25519PrivateKey.from_private_bytes(hashlib.sha256(label.encode()).digest())
+
+
+def certificate_for(
+    public_key: CertificateIssuerPublicKeyTypes | object, name: str
+) -> x509.Certificate:
+    ca_key = demo.issuing_key("zjca")
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    issuer = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "zjca demo issuing CA")])
+    serial = int.from_bytes(hashlib.sha256(name.encode()).digest()[:16], "big") >> 1
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)  # type: ignore[arg-type]
+        .serial_number(serial)
+        .not_valid_before(NOT_BEFORE)
+        .not_valid_after(NOT_BEFORE + datetime.timedelta(days=3650))
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=True,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+
+
+@dataclass(frozen=True)
+class Holder:
+    """An encryption certificate and its whole private key."""
+
+    name: str
+    key: X25519PrivateKey
+    certificate: x509.Certificate
+
+    @property
+    def der(self) -> bytes:
+        return self.certificate.public_bytes(Encoding.DER)
+
+    @property
+    def recipient(self) -> Recipient:
+        return Recipient.from_certificate(self.certificate)
+
+    @property
+    def fingerprint(self) -> bytes:
+        return hashlib.sha256(self.der).digest()
+
+    def decapsulator(self) -> LocalX25519Decapsulator:
+        return LocalX25519Decapsulator(self.key, self.certificate)
+
+
+def holder(name: str) -> Holder:
+    key = x25519_key(f"bidfile test {name}")
+    return Holder(name, key, certificate_for(key.public_key(), name))
+
+
+def signing_certificate(name: str) -> x509.Certificate:
+    key = ed25519.Ed25519PrivateKey.from_private_bytes(hashlib.sha256(name.encode()).digest())
+    return certificate_for(key.public_key(), name)
+
+
+@dataclass
+class RecordingPolicy:
+    """Recognizes exactly ``allowed`` and remembers what it was asked."""
+
+    allowed: set[bytes]
+    asked: list[tuple[tuple[bytes, ...], str]] = field(default_factory=list)
+
+    def check(self, fingerprints: Sequence[bytes], platform_id: str) -> None:
+        from huren.node.bidfile import RecipientNotRecognized
+
+        self.asked.append((tuple(fingerprints), platform_id))
+        refused = {f: ["UNKNOWN_CERTIFICATE"] for f in fingerprints if f not in self.allowed}
+        if refused:
+            raise RecipientNotRecognized(platform_id, refused)
+
+
+@pytest.fixture(scope="session")
+def holders() -> list[Holder]:
+    return [holder(n) for n in ("alice", "bob", "carol")]
+
+
+@pytest.fixture
+def policy(holders: list[Holder]) -> RecordingPolicy:
+    return RecordingPolicy({h.fingerprint for h in holders})
