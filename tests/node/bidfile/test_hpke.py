@@ -9,8 +9,7 @@ from cryptography.hazmat.primitives import hpke as crypto_hpke
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from huren.node.bidfile import InvalidEncapsulation, LocalX25519Decapsulator
-from huren.node.bidfile import hpke
+from huren.node.bidfile import InvalidEncapsulation, LocalX25519Decapsulator, hpke
 from tests.node.bidfile.conftest import x25519_key
 
 # RFC 9180 appendix A.1.1 (DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM, base mode)
