@@ -204,6 +204,7 @@ def encrypt(
     aead = AESGCM(keys.key)
     current, following = bytearray(chunk_size), bytearray(chunk_size)
     out = bytearray(chunk_size + TAG_LENGTH)
+    out_view = memoryview(out)  # encrypt_into wants a buffer of exactly the sealed length
     n = _fill(src, memoryview(current))
     index, total, written = 0, 0, len(header_bytes)
     while True:
@@ -213,8 +214,8 @@ def encrypt(
         m = _fill(src, memoryview(following)) if n == chunk_size else 0
         final = m == 0
         nonce = chunk_nonce(keys.nonce_prefix, index, final)
-        k = aead.encrypt_into(nonce, memoryview(current)[:n], None, out)
-        dst.write(memoryview(out)[:k])
+        k = aead.encrypt_into(nonce, memoryview(current)[:n], None, out_view[: n + TAG_LENGTH])
+        dst.write(out_view[:k])
         total += n
         written += k
         if progress is not None:
@@ -290,6 +291,7 @@ def decrypt_payload(
     buf = bytearray(sealed + 1)  # a sealed chunk and the first byte of the next, if any
     view = memoryview(buf)
     out = bytearray(chunk_size)
+    out_view = memoryview(out)  # decrypt_into wants a buffer of exactly the plaintext length
     have = _fill(src, view)
     index, total = 0, 0
     while True:
@@ -300,13 +302,16 @@ def decrypt_payload(
         if index >= MAX_CHUNKS:
             raise FileTooLarge(f"more than {MAX_CHUNKS} chunks")
         chunk = view[:n]
+        if n < TAG_LENGTH:
+            raise ChunkAuthenticationFailed(index, "shorter than a tag")
+        nonce = chunk_nonce(prefix, index, final)
         try:
-            k = aead.decrypt_into(chunk_nonce(prefix, index, final), chunk, None, out)
-        except (InvalidTag, ValueError):  # ValueError: shorter than a tag
+            k = aead.decrypt_into(nonce, chunk, None, out_view[: n - TAG_LENGTH])
+        except InvalidTag:
             raise _diagnose(aead, prefix, index, final, chunk) from None
         if final and k == 0 and index > 0:
             raise EmptyFinalChunk(index, "an empty final chunk after others")
-        dst.write(memoryview(out)[:k])
+        dst.write(out_view[:k])
         total += k
         if progress is not None:
             progress(n)
