@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -18,9 +20,22 @@ from cryptography.hazmat.primitives.asymmetric.types import CertificateIssuerPub
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
+from sqlalchemy import Engine
 
 from huren.node import demo
 from huren.node.bidfile import LocalX25519Decapsulator, Recipient
+from huren.node.db.engine import make_engine, migrate
+from huren.node.indexer import Indexer
+from huren.registry.client import RegistryClient
+from huren.registry.types import (
+    CertificateInput,
+    CertificateKind,
+    KeyUsage,
+    RevocationReason,
+    Right,
+    Scope,
+)
+from tests.node.conftest import SeededChain
 
 NOT_BEFORE = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 
@@ -121,3 +136,70 @@ def holders() -> list[Holder]:
 @pytest.fixture
 def policy(holders: list[Holder]) -> RecordingPolicy:
     return RecordingPolicy({h.fingerprint for h in holders})
+
+
+# -- certificates recorded on the demo chain and indexed ----------------------------------------
+
+DAY = 86_400
+
+
+def record(h: Holder, **fields: object) -> CertificateInput:
+    now = int(time.time())  # the seeded chain runs on the wall clock, and so does the policy
+    values: dict[str, object] = {
+        "fingerprint": h.fingerprint,
+        "holder": hashlib.sha256(b"holder " + h.name.encode()).digest(),
+        "not_before": now - DAY,
+        "not_after": now + 365 * DAY,
+        "kind": CertificateKind.ENTERPRISE,
+        "usage": KeyUsage.ENCRYPTION,
+        "scope": Scope.ALLIANCE,
+    }
+    values.update(fields)
+    return CertificateInput(**values)  # type: ignore[arg-type]
+
+
+INDEXED = {
+    name: holder(f"policy {name}")
+    for name in (
+        "alliance",
+        "regional",
+        "revoked",
+        "signing",
+        "unknown",
+        "staff",
+        "staff_granted",
+        "enterprise",
+    )
+}
+
+
+@pytest.fixture
+def index(seeded: SeededChain, tmp_path: Path) -> Iterator[Engine]:
+    """The seeded demo chain with the ``INDEXED`` certificates recorded (alliance, regional
+    to nantong, revoked, signing usage, staff with and without the encrypt right at
+    jiaxing-ggzy; ``unknown`` is not recorded), indexed into ``tmp_path/node.db``."""
+    nantong = demo.center_account("nantong").address
+    zjca = RegistryClient(seeded.backend, seeded.deployment, demo.ca_operator_account("zjca"))
+    certs = [
+        record(INDEXED["alliance"]),
+        record(INDEXED["regional"], scope=Scope.REGIONAL, center=nantong),
+        record(INDEXED["revoked"]),
+        record(INDEXED["signing"], usage=KeyUsage.SIGNING),
+        record(INDEXED["enterprise"], usage=KeyUsage.SIGNING),
+        record(INDEXED["staff"], kind=CertificateKind.STAFF),
+        record(INDEXED["staff_granted"], kind=CertificateKind.STAFF),
+    ]
+    zjca.record_certificates("zjca", demo.issuer_key_id("zjca"), certs)
+    zjca.revoke_certificate(INDEXED["revoked"].fingerprint, RevocationReason.KEY_COMPROMISE)
+    enterprise = INDEXED["enterprise"].fingerprint
+    zjca.grant_authorization(INDEXED["staff"].fingerprint, "jiaxing-ggzy", enterprise, Right.SIGN)
+    granted = INDEXED["staff_granted"].fingerprint
+    zjca.grant_authorization(granted, "jiaxing-ggzy", enterprise, Right.ENCRYPT | Right.SIGN)
+    url = f"sqlite:///{tmp_path / 'node.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    indexer = Indexer(engine, seeded.backend, seeded.deployment)
+    while not indexer.step().caught_up:
+        pass
+    yield engine
+    engine.dispose()

@@ -4,92 +4,14 @@ indexed into SQLite)."""
 
 from __future__ import annotations
 
-import hashlib
 import io
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
-from huren.node import demo
 from huren.node.bidfile import RecipientNotRecognized, decrypt, encrypt
 from huren.node.bidfile.policy import RecognitionPolicy
-from huren.node.db.engine import make_engine, migrate
-from huren.node.indexer import Indexer
-from huren.registry.client import RegistryClient
-from huren.registry.types import (
-    CertificateInput,
-    CertificateKind,
-    KeyUsage,
-    RevocationReason,
-    Right,
-    Scope,
-)
-from tests.node.bidfile.conftest import Holder, holder
-from tests.node.conftest import SeededChain
-
-DAY = 86_400
-
-
-def record(h: Holder, **fields: object) -> CertificateInput:
-    now = int(time.time())  # the seeded chain runs on the wall clock, and so does the policy
-    values: dict[str, object] = {
-        "fingerprint": h.fingerprint,
-        "holder": hashlib.sha256(b"holder " + h.name.encode()).digest(),
-        "not_before": now - DAY,
-        "not_after": now + 365 * DAY,
-        "kind": CertificateKind.ENTERPRISE,
-        "usage": KeyUsage.ENCRYPTION,
-        "scope": Scope.ALLIANCE,
-    }
-    values.update(fields)
-    return CertificateInput(**values)  # type: ignore[arg-type]
-
-
-H = {
-    name: holder(f"policy {name}")
-    for name in (
-        "alliance",
-        "regional",
-        "revoked",
-        "signing",
-        "unknown",
-        "staff",
-        "staff_granted",
-        "enterprise",
-    )
-}
-
-
-@pytest.fixture
-def index(seeded: SeededChain, tmp_path: Path) -> Iterator[Engine]:
-    nantong = demo.center_account("nantong").address
-    zjca = RegistryClient(seeded.backend, seeded.deployment, demo.ca_operator_account("zjca"))
-    certs = [
-        record(H["alliance"]),
-        record(H["regional"], scope=Scope.REGIONAL, center=nantong),
-        record(H["revoked"]),
-        record(H["signing"], usage=KeyUsage.SIGNING),
-        record(H["enterprise"], usage=KeyUsage.SIGNING),
-        record(H["staff"], kind=CertificateKind.STAFF),
-        record(H["staff_granted"], kind=CertificateKind.STAFF),
-    ]
-    zjca.record_certificates("zjca", demo.issuer_key_id("zjca"), certs)
-    zjca.revoke_certificate(H["revoked"].fingerprint, RevocationReason.KEY_COMPROMISE)
-    enterprise = H["enterprise"].fingerprint
-    zjca.grant_authorization(H["staff"].fingerprint, "jiaxing-ggzy", enterprise, Right.SIGN)
-    granted = H["staff_granted"].fingerprint
-    zjca.grant_authorization(granted, "jiaxing-ggzy", enterprise, Right.ENCRYPT | Right.SIGN)
-    url = f"sqlite:///{tmp_path / 'node.db'}"
-    migrate(url)
-    engine = make_engine(url)
-    indexer = Indexer(engine, seeded.backend, seeded.deployment)
-    while not indexer.step().caught_up:
-        pass
-    yield engine
-    engine.dispose()
+from tests.node.bidfile.conftest import INDEXED as H
 
 
 def refusals(policy: RecognitionPolicy, names: list[str], platform: str) -> dict[str, list[str]]:
