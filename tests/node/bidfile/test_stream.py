@@ -17,6 +17,7 @@ from huren.node.bidfile import (
     ChunkAuthenticationFailed,
     EmptyFinalChunk,
     HeaderAuthenticationFailed,
+    InvalidEncapsulation,
     KeyCertificateMismatch,
     KeyUnwrapFailed,
     LocalX25519Decapsulator,
@@ -409,3 +410,93 @@ def test_any_flipped_bit_is_an_error_never_wrong_output(
     changed[at] ^= 1 << bit
     with pytest.raises(BidFileError):
         unseal(bytes(changed), h)
+
+
+# -- the decapsulator interface and HPKE interoperability --------------------------------------
+
+
+class CountingDecapsulator:
+    """Stands for a split key: every DH would be a round trip to the co-signer."""
+
+    def __init__(self, h: Holder, with_fingerprint: bool) -> None:
+        self.inner = h.decapsulator()
+        self.fingerprint = h.fingerprint if with_fingerprint else None
+        self.calls: list[bytes] = []
+
+    @property
+    def public_key(self) -> bytes:
+        return self.inner.public_key
+
+    @property
+    def certificate_fingerprint(self) -> bytes | None:
+        return self.fingerprint
+
+    def dh(self, enc: bytes) -> bytes:
+        self.calls.append(enc)
+        return self.inner.dh(enc)
+
+
+def test_a_decapsulator_is_asked_for_one_dh_when_it_names_its_certificate(
+    holders: list[Holder], policy: RecordingPolicy
+) -> None:
+    blob = seal(b"bid", holders, policy)
+    named = CountingDecapsulator(holders[2], with_fingerprint=True)
+    decrypt(io.BytesIO(blob), io.BytesIO(), named)
+    third_enc = blob[PREFIX_LENGTH + 2 * ENTRY_LENGTH + 32 : PREFIX_LENGTH + 2 * ENTRY_LENGTH + 64]
+    assert named.calls == [third_enc]
+    anonymous = CountingDecapsulator(holders[2], with_fingerprint=False)
+    decrypt(io.BytesIO(blob), io.BytesIO(), anonymous)
+    assert len(anonymous.calls) == 3  # tried in header order until its own entry opened
+
+
+def test_a_small_order_enc_in_the_header_is_refused(blob: bytes, holders: list[Holder]) -> None:
+    at = PREFIX_LENGTH + 32  # alice's enc
+    zeroed = blob[:at] + bytes(32) + blob[at + 32 :]
+    with pytest.raises(InvalidEncapsulation):
+        unseal(zeroed, holders[0])
+
+
+def test_key_wraps_interoperate_with_cryptography_hpke_both_ways(
+    holders: list[Holder], policy: RecordingPolicy
+) -> None:
+    """Default files: wraps sealed by cryptography's ``hpke.Suite`` open through the DH path
+    (every other test does that too). Files from the fixed-ephemeral hook (our RFC 9180
+    sender): their wraps open with ``hpke.Suite.decrypt``, and the files decrypt."""
+    from cryptography.hazmat.primitives import hpke as crypto_hpke
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    from huren.node.bidfile.header import read_header, wrap_info
+
+    class FixedEphemerals:
+        def __init__(self) -> None:
+            self.n = 0
+
+        def token(self, n: int) -> bytes:
+            return bytes(range(n))
+
+        def ephemeral_key(self) -> X25519PrivateKey | None:
+            self.n += 1
+            return X25519PrivateKey.from_private_bytes(bytes([self.n]) * 32)
+
+    out = io.BytesIO()
+    encrypt(
+        io.BytesIO(b"fixed"),
+        out,
+        [h.recipient for h in holders],
+        platform_id="alliance",
+        policy=policy,
+        randomness=FixedEphemerals(),
+    )
+    suite = crypto_hpke.Suite(
+        crypto_hpke.KEM.X25519, crypto_hpke.KDF.HKDF_SHA256, crypto_hpke.AEAD.AES_256_GCM
+    )
+    header = read_header(io.BytesIO(out.getvalue()))
+    for h, entry in zip(holders, header.recipients, strict=True):
+        info = wrap_info(header.prefix(), entry.fingerprint)
+        assert suite.decrypt(entry.enc + entry.wrapped_key, h.key, info) == bytes(range(32))
+        assert unseal(out.getvalue(), h) == b"fixed"
+    default = seal(b"default", holders, policy)
+    default_header = read_header(io.BytesIO(default))
+    assert len({e.enc for e in default_header.recipients}) == 3  # fresh ephemeral keys
+    for h in holders:
+        assert unseal(default, h) == b"default"
