@@ -12,6 +12,7 @@ __all__ = [
     "EmptyFinalChunk",
     "FileTooLarge",
     "HeaderAuthenticationFailed",
+    "InvalidChunkSize",
     "InvalidEncapsulation",
     "KeyCertificateMismatch",
     "KeyUnwrapFailed",
@@ -51,6 +52,13 @@ class TooManyRecipients(BidFileError, ValueError):
 
     status = 422
     code = "BAD_RECIPIENT_LIST"
+
+
+class InvalidChunkSize(BidFileError, ValueError):
+    """A chunk size outside the format's limits was asked for."""
+
+    status = 422
+    code = "INVALID_CHUNK_SIZE"
 
 
 class KeyCertificateMismatch(BidFileError, ValueError):

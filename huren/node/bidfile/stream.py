@@ -36,6 +36,8 @@ from huren.node.bidfile.errors import (
     EmptyFinalChunk,
     FileTooLarge,
     HeaderAuthenticationFailed,
+    InvalidChunkSize,
+    InvalidEncapsulation,
     KeyUnwrapFailed,
     NotARecipient,
     TooManyRecipients,
@@ -44,7 +46,9 @@ from huren.node.bidfile.errors import (
 )
 from huren.node.bidfile.header import (
     DEFAULT_CHUNK_SIZE,
+    MAX_CHUNK_SIZE,
     MAX_RECIPIENTS,
+    MIN_CHUNK_SIZE,
     Header,
     Readable,
     RecipientEntry,
@@ -180,7 +184,11 @@ def encrypt(
 ) -> EncryptionSummary:
     """Encrypt ``src`` to ``dst`` once so that any one of ``recipients`` can open it. The
     policy must recognize every recipient for ``encrypt`` at ``platform_id`` first; nothing
-    is written otherwise. ``progress`` gets the plaintext bytes of each chunk."""
+    is written otherwise. ``progress`` gets the plaintext bytes of each chunk. Should
+    reading ``src`` or writing ``dst`` fail midway, ``dst`` holds a partial file: write to a
+    temporary file and rename it on success (as ``huren bid encrypt`` does)."""
+    if not MIN_CHUNK_SIZE <= chunk_size <= MAX_CHUNK_SIZE:
+        raise InvalidChunkSize(f"chunk size {chunk_size}: {MIN_CHUNK_SIZE}..{MAX_CHUNK_SIZE}")
     if not recipients or len(recipients) > MAX_RECIPIENTS:
         raise TooManyRecipients(f"{len(recipients)} recipients; 1 to {MAX_RECIPIENTS}")
     fingerprints = tuple(r.fingerprint for r in recipients)
@@ -265,7 +273,7 @@ def open_header(src: Readable, decapsulator: Decapsulator) -> OpenedHeader:
         for entry in header.recipients:
             try:
                 content_key = _unwrap(header, entry, decapsulator)
-            except InvalidTag:
+            except (InvalidTag, InvalidEncapsulation):  # not ours, or someone's bad enc
                 continue
             fingerprint = entry.fingerprint
             break

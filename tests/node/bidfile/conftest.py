@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import io
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,9 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import Engine
 
 from huren.node import demo
-from huren.node.bidfile import LocalX25519Decapsulator, Recipient
+from huren.node.bidfile import LocalX25519Decapsulator, Recipient, decrypt, encrypt
+from huren.node.bidfile.header import ENTRY_LENGTH, MAC_LENGTH, PREFIX_LENGTH
+from huren.node.bidfile.stream import TAG_LENGTH
 from huren.node.db.engine import make_engine, migrate
 from huren.node.indexer import Indexer
 from huren.registry.client import RegistryClient
@@ -128,6 +131,42 @@ class RecordingPolicy:
             raise RecipientNotRecognized(platform_id, refused)
 
 
+# -- sealing and opening in memory, with small chunks ----------------------------------------
+
+CHUNK = 64  # small chunks so a few hundred bytes make several of them
+SEALED = CHUNK + TAG_LENGTH
+
+
+def seal(data: bytes, to: list[Holder], policy: RecordingPolicy, chunk_size: int = CHUNK) -> bytes:
+    out = io.BytesIO()
+    recipients = [h.recipient for h in to]
+    encrypt(
+        io.BytesIO(data),
+        out,
+        recipients,
+        platform_id="alliance",
+        policy=policy,
+        chunk_size=chunk_size,
+    )
+    return out.getvalue()
+
+
+def unseal(blob: bytes, by: Holder) -> bytes:
+    out = io.BytesIO()
+    decrypt(io.BytesIO(blob), out, by.decapsulator())
+    return out.getvalue()
+
+
+def header_length(recipients: int) -> int:
+    return PREFIX_LENGTH + recipients * ENTRY_LENGTH + MAC_LENGTH
+
+
+def chunks_of(blob: bytes, recipients: int) -> tuple[bytes, list[bytes]]:
+    h = header_length(recipients)
+    body = blob[h:]
+    return blob[:h], [body[i : i + SEALED] for i in range(0, len(body), SEALED)]
+
+
 @pytest.fixture(scope="session")
 def holders() -> list[Holder]:
     return [holder(n) for n in ("alice", "bob", "carol")]
@@ -136,6 +175,12 @@ def holders() -> list[Holder]:
 @pytest.fixture
 def policy(holders: list[Holder]) -> RecordingPolicy:
     return RecordingPolicy({h.fingerprint for h in holders})
+
+
+@pytest.fixture
+def blob(holders: list[Holder], policy: RecordingPolicy) -> bytes:
+    """Four chunks (64, 64, 64, 58 bytes) for alice and bob."""
+    return seal(bytes(range(250)), holders[:2], policy)
 
 
 # -- certificates recorded on the demo chain and indexed ----------------------------------------

@@ -1,5 +1,5 @@
-"""Encrypting to several certificates and opening with any one, and every way a changed
-file is caught: truncation, reordering, splicing, header and chunk tampering."""
+"""Encrypting to several certificates and opening with any one: sizes, recipients, the
+policy, short reads, constant memory, the decapsulator interface and HPKE interop."""
 
 from __future__ import annotations
 
@@ -9,69 +9,31 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from huren.node.bidfile import (
-    BidFileError,
-    ChunkAuthenticationFailed,
-    EmptyFinalChunk,
-    HeaderAuthenticationFailed,
-    InvalidEncapsulation,
+    InvalidChunkSize,
     KeyCertificateMismatch,
-    KeyUnwrapFailed,
     LocalX25519Decapsulator,
-    MalformedHeader,
-    NotABidFile,
     NotAnEncryptionCertificate,
     NotARecipient,
-    PayloadError,
     Recipient,
     RecipientNotRecognized,
     TooManyRecipients,
-    TrailingData,
-    TruncatedFile,
-    UnsupportedSuite,
-    UnsupportedVersion,
     decrypt,
     encrypt,
 )
-from huren.node.bidfile.header import ENTRY_LENGTH, MAC_LENGTH, PREFIX_LENGTH
+from huren.node.bidfile.header import ENTRY_LENGTH, PREFIX_LENGTH
 from huren.node.bidfile.stream import TAG_LENGTH
-from tests.node.bidfile.conftest import Holder, RecordingPolicy, holder, signing_certificate
-
-CHUNK = 64  # small chunks so a few hundred bytes make several of them
-SEALED = CHUNK + TAG_LENGTH
-
-
-def seal(data: bytes, to: list[Holder], policy: RecordingPolicy, chunk_size: int = CHUNK) -> bytes:
-    out = io.BytesIO()
-    recipients = [h.recipient for h in to]
-    encrypt(
-        io.BytesIO(data),
-        out,
-        recipients,
-        platform_id="alliance",
-        policy=policy,
-        chunk_size=chunk_size,
-    )
-    return out.getvalue()
-
-
-def unseal(blob: bytes, by: Holder) -> bytes:
-    out = io.BytesIO()
-    decrypt(io.BytesIO(blob), out, by.decapsulator())
-    return out.getvalue()
-
-
-def header_length(recipients: int) -> int:
-    return PREFIX_LENGTH + recipients * ENTRY_LENGTH + MAC_LENGTH
-
-
-def chunks_of(blob: bytes, recipients: int) -> tuple[bytes, list[bytes]]:
-    h = header_length(recipients)
-    body = blob[h:]
-    return blob[:h], [body[i : i + SEALED] for i in range(0, len(body), SEALED)]
+from tests.node.bidfile.conftest import (
+    CHUNK,
+    Holder,
+    RecordingPolicy,
+    header_length,
+    holder,
+    seal,
+    signing_certificate,
+    unseal,
+)
 
 
 @pytest.mark.parametrize("size", [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK, 3 * CHUNK + 7])
@@ -161,144 +123,12 @@ def test_recipients_are_checked_before_anything_is_written(
     assert out.getvalue() == b""
 
 
-# -- truncation, reordering, splicing ------------------------------------------------------
-
-
-@pytest.fixture
-def blob(holders: list[Holder], policy: RecordingPolicy) -> bytes:
-    return seal(bytes(range(250)), holders[:2], policy)  # 4 chunks: 64, 64, 64, 58
-
-
-def test_cut_at_a_chunk_boundary_is_truncation(blob: bytes, holders: list[Holder]) -> None:
-    header, chunks = chunks_of(blob, 2)
-    for keep in range(1, len(chunks)):
-        with pytest.raises(TruncatedFile) as caught:
-            unseal(header + b"".join(chunks[:keep]), holders[0])
-        assert caught.value.index == keep - 1
-    with pytest.raises(TruncatedFile):
-        unseal(header, holders[0])  # no chunk at all
-
-
-def test_cut_inside_a_chunk_or_the_header(blob: bytes, holders: list[Holder]) -> None:
-    for cut in (len(blob) - 1, len(blob) - 17, header_length(2) + SEALED + 5):
-        with pytest.raises(ChunkAuthenticationFailed):
-            unseal(blob[:cut], holders[0])
-    for cut in (3, PREFIX_LENGTH - 1, PREFIX_LENGTH + 40, header_length(2) - 1):
-        with pytest.raises((MalformedHeader, NotABidFile)):
-            unseal(blob[:cut], holders[0])
-
-
-def test_appended_data_is_caught(blob: bytes, holders: list[Holder]) -> None:
-    with pytest.raises(ChunkAuthenticationFailed):
-        unseal(blob + b"more", holders[0])  # the last chunk now reads as longer
-    # A final chunk that is full, then more: the final flag tells.
-    full = seal(bytes(2 * CHUNK), [holders[0]], RecordingPolicy({holders[0].fingerprint}))
-    with pytest.raises(TrailingData) as caught:
-        unseal(full + b"x", holders[0])
-    assert caught.value.index == 1
-
-
-def test_reordered_chunks_are_caught(blob: bytes, holders: list[Holder]) -> None:
-    header, chunks = chunks_of(blob, 2)
-    swapped = [chunks[1], chunks[0], *chunks[2:]]
-    with pytest.raises(ChunkAuthenticationFailed) as caught:
-        unseal(header + b"".join(swapped), holders[0])
-    assert caught.value.index == 0
-    dropped = [chunks[0], *chunks[2:]]
-    with pytest.raises(ChunkAuthenticationFailed) as caught:
-        unseal(header + b"".join(dropped), holders[0])
-    assert caught.value.index == 1
-
-
-def test_chunks_spliced_from_another_file_are_caught(
-    blob: bytes, holders: list[Holder], policy: RecordingPolicy
+def test_a_chunk_size_outside_the_limits_is_refused(
+    holders: list[Holder], policy: RecordingPolicy
 ) -> None:
-    other = seal(bytes(range(250)), holders[:2], policy)  # same content, same recipients
-    header, chunks = chunks_of(blob, 2)
-    other_header, other_chunks = chunks_of(other, 2)
-    mixed = [chunks[0], other_chunks[1], *chunks[2:]]
-    with pytest.raises(ChunkAuthenticationFailed) as caught:
-        unseal(header + b"".join(mixed), holders[0])
-    assert caught.value.index == 1
-    with pytest.raises(ChunkAuthenticationFailed) as caught:
-        unseal(other_header + b"".join(chunks), holders[0])
-    assert caught.value.index == 0
-
-
-def test_plaintext_is_released_only_for_authenticated_chunks(
-    blob: bytes, holders: list[Holder]
-) -> None:
-    header, chunks = chunks_of(blob, 2)
-    changed = bytearray(chunks[2])
-    changed[3] ^= 1
-    out = io.BytesIO()
-    with pytest.raises(ChunkAuthenticationFailed) as caught:
-        decrypt(
-            io.BytesIO(header + chunks[0] + chunks[1] + bytes(changed) + chunks[3]),
-            out,
-            holders[0].decapsulator(),
-        )
-    assert caught.value.index == 2
-    assert isinstance(caught.value, PayloadError)
-    assert out.getvalue() == bytes(range(2 * CHUNK))  # chunks 0 and 1, nothing of chunk 2
-
-
-# -- header tampering -----------------------------------------------------------------------
-
-
-def flip(blob: bytes, at: int) -> bytes:
-    changed = bytearray(blob)
-    changed[at] ^= 0x01
-    return bytes(changed)
-
-
-def test_header_tampering(blob: bytes, holders: list[Holder]) -> None:
-    own, other = PREFIX_LENGTH, PREFIX_LENGTH + ENTRY_LENGTH  # alice's and bob's entries
-    cases: list[tuple[int, type[BidFileError]]] = [
-        (0, NotABidFile),
-        (8, UnsupportedVersion),
-        (10, UnsupportedSuite),  # kem id
-        (14, UnsupportedSuite),  # aead id
-        (17, KeyUnwrapFailed),  # chunk size 64 -> 65: bound in every wrap's info
-        (25, KeyUnwrapFailed),  # file id
-        (own + 31, NotARecipient),  # alice's fingerprint no longer hers
-        (own + 40, KeyUnwrapFailed),  # her enc
-        (own + 100, KeyUnwrapFailed),  # her wrapped key
-        (other + 5, HeaderAuthenticationFailed),  # bob's fingerprint
-        (other + 40, HeaderAuthenticationFailed),  # bob's enc
-        (other + 100, HeaderAuthenticationFailed),  # bob's wrapped key
-        (header_length(2) - 1, HeaderAuthenticationFailed),  # the MAC
-    ]
-    for at, error in cases:
-        with pytest.raises(error):
-            unseal(flip(blob, at), holders[0])
-    with pytest.raises(MalformedHeader):  # recipient count 2 -> 0
-        unseal(blob[:35] + b"\x00\x00" + blob[37:], holders[0])
-    with pytest.raises(MalformedHeader):  # chunk size 64 -> 8
-        unseal(blob[:15] + (8).to_bytes(4, "big") + blob[19:], holders[0])
-
-
-def test_a_repeated_recipient_entry_is_malformed(blob: bytes, holders: list[Holder]) -> None:
-    entry = blob[PREFIX_LENGTH : PREFIX_LENGTH + ENTRY_LENGTH]
-    doubled = blob[:PREFIX_LENGTH] + entry + entry + blob[PREFIX_LENGTH + 2 * ENTRY_LENGTH :]
-    with pytest.raises(MalformedHeader):
-        unseal(doubled, holders[0])
-
-
-def test_an_empty_final_chunk_after_others_is_refused(holders: list[Holder]) -> None:
-    # Only someone holding the content key could seal one; build it with the internals.
-    from huren.node.bidfile import stream
-
-    h = holders[0]
-    data = bytes(CHUNK)
-    blob = seal(data, [h], RecordingPolicy({h.fingerprint}))
-    opened = stream.open_header(io.BytesIO(blob), h.decapsulator())
-    aead = stream.AESGCM(opened.keys.key)
-    header = blob[: opened.header_length]
-    first = aead.encrypt(stream.chunk_nonce(opened.keys.nonce_prefix, 0, False), data, None)
-    empty = aead.encrypt(stream.chunk_nonce(opened.keys.nonce_prefix, 1, True), b"", None)
-    with pytest.raises(EmptyFinalChunk):
-        unseal(header + first + empty, h)
+    for size in (15, 16 * 1024 * 1024 + 1):
+        with pytest.raises(InvalidChunkSize):
+            seal(b"x", holders[:1], policy, chunk_size=size)
 
 
 # -- streaming ------------------------------------------------------------------------------
@@ -392,26 +222,6 @@ def test_memory_does_not_grow_with_the_file(
     assert enc_peak < 1024 * 1024 and dec_peak < 1024 * 1024, (enc_peak, dec_peak)
 
 
-@settings(max_examples=60, deadline=None)
-@given(
-    data=st.binary(max_size=300),
-    chunk_size=st.sampled_from([16, 17, 64, 100]),
-    where=st.floats(min_value=0, max_value=1, exclude_max=True),
-    bit=st.integers(min_value=0, max_value=7),
-)
-def test_any_flipped_bit_is_an_error_never_wrong_output(
-    data: bytes, chunk_size: int, where: float, bit: int
-) -> None:
-    h = holder("alice")
-    blob = seal(data, [h], RecordingPolicy({h.fingerprint}), chunk_size)
-    assert unseal(blob, h) == data
-    at = int(where * len(blob))
-    changed = bytearray(blob)
-    changed[at] ^= 1 << bit
-    with pytest.raises(BidFileError):
-        unseal(bytes(changed), h)
-
-
 # -- the decapsulator interface and HPKE interoperability --------------------------------------
 
 
@@ -447,13 +257,6 @@ def test_a_decapsulator_is_asked_for_one_dh_when_it_names_its_certificate(
     anonymous = CountingDecapsulator(holders[2], with_fingerprint=False)
     decrypt(io.BytesIO(blob), io.BytesIO(), anonymous)
     assert len(anonymous.calls) == 3  # tried in header order until its own entry opened
-
-
-def test_a_small_order_enc_in_the_header_is_refused(blob: bytes, holders: list[Holder]) -> None:
-    at = PREFIX_LENGTH + 32  # alice's enc
-    zeroed = blob[:at] + bytes(32) + blob[at + 32 :]
-    with pytest.raises(InvalidEncapsulation):
-        unseal(zeroed, holders[0])
 
 
 def test_key_wraps_interoperate_with_cryptography_hpke_both_ways(
