@@ -157,6 +157,14 @@ def decrypt_command(
     cert: Annotated[
         Path | None, typer.Option(help="its certificate (else every entry is tried)")
     ] = None,
+    key_password: Annotated[
+        str | None,
+        typer.Option(
+            envvar="HUREN_KEY_PASSWORD",
+            help="password of an encrypted key (from the environment, not the command line)",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Decrypt SOURCE with one recipient's key; TARGET appears only if the whole file
     authenticated."""
@@ -164,7 +172,10 @@ def decrypt_command(
 
     try:
         certificate = None if cert is None else cert.read_bytes()
-        decapsulator = LocalX25519Decapsulator.from_key_bytes(key.read_bytes(), certificate)
+        password = None if key_password is None else key_password.encode()
+        decapsulator = LocalX25519Decapsulator.from_key_bytes(
+            key.read_bytes(), certificate, password
+        )
     except OSError as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None

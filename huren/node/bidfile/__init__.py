@@ -30,6 +30,7 @@ from huren.node.bidfile.errors import (
     TruncatedFile,
     UnsupportedSuite,
     UnsupportedVersion,
+    UnusableKey,
 )
 from huren.node.bidfile.header import DEFAULT_CHUNK_SIZE, Header, RecipientEntry, read_header
 from huren.node.bidfile.recipients import (
@@ -84,6 +85,7 @@ __all__ = [
     "TruncatedFile",
     "UnsupportedSuite",
     "UnsupportedVersion",
+    "UnusableKey",
     "decrypt",
     "decrypt_payload",
     "encrypt",

@@ -27,6 +27,7 @@ __all__ = [
     "TruncatedFile",
     "UnsupportedSuite",
     "UnsupportedVersion",
+    "UnusableKey",
 ]
 
 
@@ -66,6 +67,14 @@ class KeyCertificateMismatch(BidFileError, ValueError):
 
     status = 422
     code = "KEY_CERTIFICATE_MISMATCH"
+
+
+class UnusableKey(BidFileError, ValueError):
+    """The private key does not load: not PKCS#8, not X25519, or its password is missing or
+    wrong."""
+
+    status = 422
+    code = "UNUSABLE_KEY"
 
 
 class FileTooLarge(BidFileError):

@@ -28,6 +28,7 @@ from huren.node.bidfile.errors import (
     InvalidEncapsulation,
     KeyCertificateMismatch,
     NotAnEncryptionCertificate,
+    UnusableKey,
 )
 
 __all__ = [
@@ -130,9 +131,9 @@ class LocalX25519Decapsulator:
             else:
                 key = load_der_private_key(data, password)
         except (ValueError, TypeError) as exc:
-            raise KeyCertificateMismatch(f"not a usable private key: {exc}") from None
+            raise UnusableKey(f"not a usable private key: {exc}") from None
         if not isinstance(key, X25519PrivateKey):
-            raise KeyCertificateMismatch(f"the key is {type(key).__name__}, not X25519")
+            raise UnusableKey(f"the key is {type(key).__name__}, not X25519")
         return cls(key, certificate)
 
     @property

@@ -140,6 +140,33 @@ def test_a_tampered_file_leaves_the_target_untouched(work: Path, tmp_path: Path)
     assert not (work / "x.pdf").exists()
 
 
+def test_an_encrypted_key_takes_its_password_from_the_environment(
+    work: Path, tmp_path: Path
+) -> None:
+    from cryptography.hazmat.primitives.serialization import BestAvailableEncryption
+
+    alice = INDEXED["alliance"]
+    a_cert, _ = write_holder(work, alice)
+    locked = work / "locked.key"
+    locked.write_bytes(
+        alice.key.private_bytes(
+            Encoding.PEM, PrivateFormat.PKCS8, BestAvailableEncryption(b"certificate password")
+        )
+    )
+    sealed = work / "bid.pdf.hbf"
+    args = ["encrypt", "--to", a_cert, "--platform", "alliance", "--data-dir", tmp_path]
+    assert run(*args, work / "bid.pdf", sealed).exit_code == 0
+    no_password = run("decrypt", "--key", locked, sealed, work / "x.pdf")
+    assert no_password.exit_code == 1 and "UNUSABLE_KEY" in no_password.output
+    opened = runner.invoke(
+        app,
+        ["bid", "decrypt", "--key", str(locked), str(sealed), str(work / "x.pdf")],
+        env={"HUREN_KEY_PASSWORD": "certificate password"},
+    )
+    assert opened.exit_code == 0, opened.output
+    assert (work / "x.pdf").read_bytes() == CONTENT
+
+
 def test_decrypt_by_someone_else(work: Path, tmp_path: Path) -> None:
     a_cert, _ = write_holder(work, INDEXED["alliance"])
     s_cert, s_key = write_holder(work, INDEXED["signing"])
