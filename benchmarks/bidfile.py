@@ -1,27 +1,30 @@
 """Bid-file throughput against bare in-memory AES-256-GCM, and peak memory on a 2 GB file.
 
     python benchmarks/bidfile.py [--size-mb 2048] [--baseline-mb 256] [--chunk-size 65536]
-                                 [--rounds 3]
+                                 [--rounds 5]
 
 Streaming runs, a child process each, whose peak resident memory (VmHWM: a fresh process
 image's own high-water mark; ``ru_maxrss`` would carry the parent's over the exec) is that
-operation's alone: first ``--size-mb`` MiB are encrypted to three recipients into a
-temporary file (not timed), read from a deterministic source (a 1 MiB SHAKE-256 block handed
-out over and over, a memcpy per read); then each round encrypts the same stream into
-/dev/null and decrypts the file into /dev/null, both timed (the file is in the page cache,
-so the disk is not what is measured, but its reading is). The recipient check is a local
-allow-list (one index query, not the subject).
+operation's alone. First ``--size-mb`` MiB (2 GiB) and ``--baseline-mb`` MiB are encrypted
+to three recipients into two temporary files (not timed), from a deterministic source (a
+1 MiB SHAKE-256 block handed out over and over, a memcpy per read). Then every round times:
+encrypting the 2 GiB stream into /dev/null; decrypting the small file from memory (read in
+first, untimed) into /dev/null, so that both directions read from memory; and decrypting the
+2 GiB file from the page cache into /dev/null, for peak memory and to show what reading the
+file adds (on this shared machine reading 2 GiB from the page cache alone costs about as much
+as the AES). The recipient check is a local allow-list (one index query, not the subject).
 
 Baseline, same run: AES-256-GCM over ``--baseline-mb`` MiB of the same source bytes held in
-memory, sealed and opened in ``chunk_size`` pieces into preallocated buffers (the fastest
-way cryptography offers here: a whole-buffer call is slower, it spills the caches),
-in every round; the best round of each counts (the machine is shared and noisy).
-For reference it also times the same calls on one cache-resident 64 KiB buffer over and over
-("hot": the cipher's ceiling on this CPU, over no data at all), and reports the ratios
-against that too. Throughput in MB/s (10^6 bytes). Ends with one JSON line:
-{"encrypt_mb_s", "decrypt_mb_s", "baseline_encrypt_mb_s", "baseline_decrypt_mb_s",
- "encrypt_ratio", "decrypt_ratio", "peak_rss_mb", ...}; targets: both ratios >= 0.5 and
-peak RSS <= 64 MB.
+memory, sealed (encrypt rounds) or opened (decrypt rounds) in ``chunk_size`` pieces into
+preallocated buffers (the fastest way cryptography offers here: a whole-buffer call is
+slower, it spills the caches), in the same child right after its streaming run (its peak
+memory read before). The machine is shared and noisy, so each round's ratio pairs a
+streaming run with the baseline measured right after it, and the median over ``--rounds``
+rounds is reported (best-of-each figures too). For reference it also times the calls on one
+cache-resident 64 KiB buffer ("hot": the cipher's ceiling on this CPU, over no data at all).
+Throughput in MB/s (10^6 bytes). Ends with one JSON line: {"encrypt_ratio",
+"decrypt_ratio", "peak_rss_mb", "encrypt_mb_s", "decrypt_mb_s", "decrypt_file_mb_s",
+"decrypt_file_ratio", ...}; targets: both ratios >= 0.5 and peak RSS <= 64 MB.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import io
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -123,9 +127,14 @@ def peak_rss_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # not Linux: an upper bound
 
 
-def child(mode: str, path: Path, size: int, chunk_size: int) -> None:
-    """One streaming operation; prints {"seconds", "bytes", "maxrss_kb"} on stdout."""
+def child(mode: str, path: Path, size: int, chunk_size: int, base_size: int) -> None:
+    """One streaming operation, then (its peak memory read first) the baseline for the same
+    direction in the same process; prints {"seconds", "bytes", "maxrss_kb", "baseline_mb_s"}
+    on stdout. Modes: ``prepare`` (encrypt into ``path``), ``encrypt`` (into /dev/null),
+    ``decrypt-file`` (``path`` into /dev/null), ``decrypt-memory`` (``path`` read into memory
+    first, untimed; then decrypted from there into /dev/null)."""
     ks = keys()
+    held = path.read_bytes() if mode == "decrypt-memory" else b""
     started = time.perf_counter()
     if mode in ("encrypt", "prepare"):
         recipients = [
@@ -144,15 +153,25 @@ def child(mode: str, path: Path, size: int, chunk_size: int) -> None:
             )
         count = summary.plaintext_bytes
     else:
-        with path.open("rb") as src, open(os.devnull, "wb", buffering=0) as sink:
+        with (
+            io.BytesIO(held) if held else path.open("rb") as src,
+            open(os.devnull, "wb", buffering=0) as sink,
+        ):
             result = decrypt(src, sink, LocalX25519Decapsulator(ks[1]))
         count = result.plaintext_bytes
     seconds = time.perf_counter() - started
-    print(json.dumps({"seconds": seconds, "bytes": count, "maxrss_kb": peak_rss_kb()}))
+    rss = peak_rss_kb()
+    seal_mb_s, open_mb_s = baseline(base_size, chunk_size) if base_size else (0.0, 0.0)
+    line = {"seconds": seconds, "bytes": count, "maxrss_kb": rss}
+    line["baseline_mb_s"] = open_mb_s if mode.startswith("decrypt") else seal_mb_s
+    print(json.dumps(line))
 
 
-def run_child(mode: str, path: Path, size: int, chunk_size: int) -> dict[str, float]:
+def run_child(
+    mode: str, path: Path, size: int, chunk_size: int, base_size: int = 0
+) -> dict[str, float]:
     cmd = [sys.executable, __file__, "--child", mode, str(path), str(size), str(chunk_size)]
+    cmd.append(str(base_size))
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"{mode} child failed:\n{done.stdout}\n{done.stderr}")
@@ -160,6 +179,14 @@ def run_child(mode: str, path: Path, size: int, chunk_size: int) -> dict[str, fl
     if result["bytes"] != size:
         raise SystemExit(f"{mode}: {result['bytes']} bytes, expected {size}")
     return result
+
+
+def mb_s(size: int, run: dict[str, float]) -> str:
+    return f"{size / run['seconds'] / 1e6:.0f}"
+
+
+def paired_ratio(size: int, run: dict[str, float]) -> float:
+    return size / run["seconds"] / 1e6 / run["baseline_mb_s"]
 
 
 def hot(size: int, chunk_size: int) -> tuple[float, float]:
@@ -209,58 +236,66 @@ def main() -> int:
     parser.add_argument("--size-mb", type=int, default=2048, help="MiB to stream (2048: 2 GB)")
     parser.add_argument("--baseline-mb", type=int, default=256, help="MiB for the baseline")
     parser.add_argument("--chunk-size", type=int, default=64 * 1024)
-    parser.add_argument("--rounds", type=int, default=3, help="alternating timed rounds")
-    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds")
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        mode, path, size, chunk = args.child
-        child(mode, Path(path), int(size), int(chunk))
+        mode, path, size, chunk, base_size = args.child
+        child(mode, Path(path), int(size), int(chunk), int(base_size))
         return 0
 
     size, chunk, base_size = args.size_mb * MIB, args.chunk_size, args.baseline_mb * MIB
-    enc_s, dec_s, rss_kb = [], [], []
-    base, hots = [], []
+    runs: dict[str, list[dict[str, float]]] = {"encrypt": [], "memory": [], "file": []}
     with tempfile.TemporaryDirectory(prefix="huren-bench-bidfile-") as tmp:
-        path = Path(tmp) / "bench.hbf"
-        say(f"encrypting {args.size_mb} MiB to 3 recipients into {path} (not timed) ...")
-        prep = run_child("prepare", path, size, chunk)
-        rss_kb.append(prep["maxrss_kb"])
-        file_bytes = path.stat().st_size
-        # Rounds alternate the baseline and the streaming runs; the best of each counts.
+        big, small = Path(tmp) / "big.hbf", Path(tmp) / "small.hbf"
+        say(f"encrypting {args.size_mb} MiB to 3 recipients into {big} (not timed) ...")
+        prep = run_child("prepare", big, size, chunk)
+        run_child("prepare", small, base_size, chunk)
+        file_bytes = big.stat().st_size
         for r in range(1, args.rounds + 1):
-            base.append(baseline(base_size, chunk))
-            hots.append(hot(base_size, chunk))
-            enc = run_child("encrypt", path, size, chunk)
-            dec = run_child("decrypt", path, size, chunk)
-            enc_s.append(enc["seconds"])
-            dec_s.append(dec["seconds"])
-            rss_kb += [enc["maxrss_kb"], dec["maxrss_kb"]]
+            enc = run_child("encrypt", big, size, chunk, base_size)
+            mem = run_child("decrypt-memory", small, base_size, chunk, base_size)
+            dec = run_child("decrypt-file", big, size, chunk, base_size)
+            for name, run in (("encrypt", enc), ("memory", mem), ("file", dec)):
+                runs[name].append(run)
             say(
-                f"round {r}: encrypt {size / enc['seconds'] / 1e6:.0f} MB/s, decrypt "
-                f"{size / dec['seconds'] / 1e6:.0f} MB/s; baseline seal {base[-1][0]:.0f}, "
-                f"open {base[-1][1]:.0f} MB/s; peak RSS "
+                f"round {r}: encrypt {args.size_mb} MiB {mb_s(size, enc)} MB/s (baseline seal "
+                f"{enc['baseline_mb_s']:.0f}); decrypt {args.baseline_mb} MiB in memory "
+                f"{mb_s(base_size, mem)} MB/s and {args.size_mb} MiB file "
+                f"{mb_s(size, dec)} MB/s (baseline open {mem['baseline_mb_s']:.0f}, "
+                f"{dec['baseline_mb_s']:.0f}); peak RSS of the 2 GB runs "
                 f"{max(enc['maxrss_kb'], dec['maxrss_kb']) / 1024:.1f} MiB"
             )
-    base_enc, base_dec = max(b[0] for b in base), max(b[1] for b in base)
-    hot_enc, hot_dec = max(h[0] for h in hots), max(h[1] for h in hots)
-    enc_mb_s, dec_mb_s = size / min(enc_s) / 1e6, size / min(dec_s) / 1e6
-    peak_rss_mb = max(rss_kb) / 1024
+    hot_enc, hot_dec = hot(base_size, chunk)
     say(f"hot buffer: seal {hot_enc:.0f} MB/s, open {hot_dec:.0f} MB/s")
+
+    def best(name: str, n: int) -> float:
+        return max(n / r["seconds"] / 1e6 for r in runs[name])
+
+    def ratio(name: str, n: int) -> float:
+        # Each round pairs a streaming run with the baseline right after it in the same
+        # process (about the same load on a shared machine); the median round is the figure.
+        return statistics.median(n / r["seconds"] / 1e6 / r["baseline_mb_s"] for r in runs[name])
+
+    # The in-memory decrypt is the throughput figure (its source is memory, like encrypt's);
+    # the 2 GB file run gives peak memory and shows what reading the page cache adds.
+    peak = max(r["maxrss_kb"] for r in [prep, *runs["encrypt"], *runs["file"]]) / 1024
     print(
         json.dumps(
             {
-                "encrypt_mb_s": round(enc_mb_s, 1),
-                "decrypt_mb_s": round(dec_mb_s, 1),
-                "baseline_encrypt_mb_s": round(base_enc, 1),
-                "baseline_decrypt_mb_s": round(base_dec, 1),
-                "encrypt_ratio": round(enc_mb_s / base_enc, 3),
-                "decrypt_ratio": round(dec_mb_s / base_dec, 3),
-                "peak_rss_mb": round(peak_rss_mb, 1),
+                "encrypt_ratio": round(ratio("encrypt", size), 3),
+                "decrypt_ratio": round(ratio("memory", base_size), 3),
+                "peak_rss_mb": round(peak, 1),
+                "encrypt_mb_s": round(best("encrypt", size), 1),
+                "decrypt_mb_s": round(best("memory", base_size), 1),
+                "decrypt_file_mb_s": round(best("file", size), 1),
+                "decrypt_file_ratio": round(ratio("file", size), 3),
+                "baseline_encrypt_mb_s": round(max(r["baseline_mb_s"] for r in runs["encrypt"]), 1),
+                "baseline_decrypt_mb_s": round(max(r["baseline_mb_s"] for r in runs["memory"]), 1),
                 "hot_encrypt_mb_s": round(hot_enc, 1),
                 "hot_decrypt_mb_s": round(hot_dec, 1),
-                "encrypt_ratio_vs_hot": round(enc_mb_s / hot_enc, 3),
-                "decrypt_ratio_vs_hot": round(dec_mb_s / hot_dec, 3),
                 "size_mib": args.size_mb,
+                "baseline_mib": args.baseline_mb,
                 "rounds": args.rounds,
                 "file_bytes": file_bytes,
                 "chunk_size": chunk,
