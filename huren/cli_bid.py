@@ -1,0 +1,195 @@
+"""``huren bid``: encrypt a bid file once to several encryption certificates, and open it
+with any one of their keys (the format: docs/bidfile.md)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from huren.node.bidfile.header import DEFAULT_CHUNK_SIZE
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+bid_app = typer.Typer(
+    help="Bid files encrypted once to several encryption certificates.", no_args_is_help=True
+)
+console = Console(stderr=True)
+
+
+@contextlib.contextmanager
+def _progress(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda n: progress.advance(task, n)
+
+
+@contextlib.contextmanager
+def _replace_on_success(target: Path) -> Iterator[IO[bytes]]:
+    """A temporary file next to ``target``, renamed onto it only if the block succeeds
+    (and removed otherwise): a failed run never leaves a partial or unauthenticated file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    code = getattr(exc, "code", type(exc).__name__)
+    console.print(f"[red]{code}: {exc}[/red]")
+    return typer.Exit(1)
+
+
+def _index_engine(data_dir: Path | None, database_url: str | None) -> Engine:
+    from pydantic import ValidationError
+    from sqlalchemy.engine import make_url
+
+    from huren.node.db.engine import default_url, make_engine
+    from huren.node.settings import Settings
+
+    if database_url is None:
+        try:
+            settings = Settings() if data_dir is None else Settings(data_dir=data_dir)
+        except ValidationError as exc:
+            console.print(f"[red]settings: {exc.errors()[0]['msg']}[/red]")
+            raise typer.Exit(2) from None
+        database_url = settings.database_url or default_url(settings.data_dir)
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        console.print(f"[red]no node index at {url.database}: give --data-dir of a node[/red]")
+        raise typer.Exit(2)
+    return make_engine(database_url)
+
+
+@bid_app.command("encrypt")
+def encrypt_command(
+    source: Annotated[
+        Path, typer.Argument(help="the file to encrypt", exists=True, dir_okay=False)
+    ],
+    target: Annotated[Path, typer.Argument(help="where to write the bid file")],
+    to: Annotated[
+        list[Path],
+        typer.Option("--to", help="a recipient's encryption certificate, PEM or DER (repeat)"),
+    ],
+    platform: Annotated[str, typer.Option(help="the platform the bid is for, e.g. jiaxing-ggzy")],
+    data_dir: Annotated[
+        Path | None, typer.Option(help="node data directory whose index decides recognition")
+    ] = None,
+    database_url: Annotated[
+        str | None, typer.Option(help="the node's database URL (instead of --data-dir)")
+    ] = None,
+    chunk_size: Annotated[int, typer.Option(help="plaintext bytes per chunk")] = DEFAULT_CHUNK_SIZE,
+) -> None:
+    """Encrypt SOURCE once so that any one of the --to certificates can open it; each must be
+    recognized for encryption at --platform."""
+    from huren.node.bidfile import BidFileError, Recipient, encrypt
+    from huren.node.bidfile.policy import RecognitionPolicy
+    from huren.registry.errors_base import RegistryError
+
+    try:
+        recipients = [Recipient.from_certificate(path.read_bytes()) for path in to]
+    except OSError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    except BidFileError as exc:
+        raise _fail(exc) from None
+    engine = _index_engine(data_dir, database_url)
+    try:
+        with (
+            source.open("rb") as src,
+            _replace_on_success(target) as out,
+            _progress("encrypting", source.stat().st_size) as advance,
+        ):
+            summary = encrypt(
+                src,
+                out,
+                recipients,
+                platform_id=platform,
+                policy=RecognitionPolicy(engine),
+                chunk_size=chunk_size,
+                progress=advance,
+            )
+    except (BidFileError, RegistryError) as exc:
+        raise _fail(exc) from None
+    finally:
+        engine.dispose()
+    console.print(
+        f"wrote {target}: {summary.ciphertext_bytes} bytes, {summary.chunks} chunks, "
+        f"file id {summary.file_id.hex()}, for {len(summary.recipients)} certificate(s)"
+    )
+
+
+@bid_app.command("decrypt")
+def decrypt_command(
+    source: Annotated[Path, typer.Argument(help="the bid file", exists=True, dir_okay=False)],
+    target: Annotated[Path, typer.Argument(help="where to write the content")],
+    key: Annotated[Path, typer.Option(help="the X25519 private key, PKCS#8 PEM or DER")],
+    cert: Annotated[
+        Path | None, typer.Option(help="its certificate (else every entry is tried)")
+    ] = None,
+    key_password: Annotated[
+        str | None,
+        typer.Option(
+            envvar="HUREN_KEY_PASSWORD",
+            help="password of an encrypted key (from the environment, not the command line)",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Decrypt SOURCE with one recipient's key; TARGET appears only if the whole file
+    authenticated."""
+    from huren.node.bidfile import BidFileError, LocalX25519Decapsulator, decrypt
+
+    try:
+        certificate = None if cert is None else cert.read_bytes()
+        password = None if key_password is None else key_password.encode()
+        decapsulator = LocalX25519Decapsulator.from_key_bytes(
+            key.read_bytes(), certificate, password
+        )
+    except OSError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    except BidFileError as exc:
+        raise _fail(exc) from None
+    try:
+        with (
+            source.open("rb") as src,
+            _replace_on_success(target) as out,
+            _progress("decrypting", source.stat().st_size) as advance,
+        ):
+            summary = decrypt(src, out, decapsulator, progress=advance)
+    except BidFileError as exc:
+        raise _fail(exc) from None
+    console.print(
+        f"wrote {target}: {summary.plaintext_bytes} bytes, opened as {summary.recipient.hex()}"
+    )
