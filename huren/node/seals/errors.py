@@ -5,10 +5,12 @@ from __future__ import annotations
 __all__ = [
     "CjkFontMissing",
     "InvalidHandwriting",
+    "InvalidSealImage",
+    "InvalidSealRecord",
     "InvalidSealStyle",
     "NoSealFound",
-    "PersonalSealLimitReached",
     "SealError",
+    "SealLimitReached",
     "SealNotFound",
     "SealPermissionDenied",
     "UnreadablePhoto",
@@ -34,6 +36,18 @@ class InvalidSealStyle(SealError, ValueError):
     code = "INVALID_SEAL_STYLE"
 
 
+class InvalidSealRecord(SealError, ValueError):
+    status = 422
+    code = "INVALID_SEAL_RECORD"
+
+
+class InvalidSealImage(SealError, ValueError):
+    """A seal image that is not a transparent PNG of sensible size."""
+
+    status = 422
+    code = "INVALID_SEAL_IMAGE"
+
+
 class InvalidHandwriting(SealError, ValueError):
     status = 422
     code = "INVALID_HANDWRITING"
@@ -51,9 +65,11 @@ class NoSealFound(SealError):
     code = "NO_SEAL_FOUND"
 
 
-class PersonalSealLimitReached(SealError):
+class SealLimitReached(SealError):
+    """An owner already holds as many seals of a kind as allowed (personal: 3)."""
+
     status = 409
-    code = "PERSONAL_SEAL_LIMIT"
+    code = "SEAL_LIMIT_REACHED"
 
 
 class SealNotFound(SealError):
