@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from PIL import Image
+from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
@@ -128,6 +129,12 @@ def seal_pdf(
         background=PdfImage(image),
         background_opacity=1.0,
         border_width=0,
+        # The seal fills the box (centred, aspect kept): no default 5 pt margin.
+        background_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MID,
+            y_align=layout.AxisAlignment.ALIGN_MID,
+            margins=layout.Margins(0, 0, 0, 0),
+        ),
     )
     metadata = signers.PdfSignatureMetadata(
         field_name=field_name,

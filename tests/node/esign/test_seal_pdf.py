@@ -252,3 +252,34 @@ def test_duplicate_field_name_and_bad_inputs(pdf: bytes, pki: Pki) -> None:
         seal_pdf(pdf, signer=signer_for(pki), seal_png=b"GIF89a", placement=PLACE, field_name="e")
     with pytest.raises(SealNotIntact, match="no seal"):
         verify_seals(pdf, [pki.root], at=NOW)
+
+
+def test_rendered_enterprise_and_legal_representative_seals_end_to_end(
+    pdf: bytes, pki: Pki, second_pki: Pki
+) -> None:
+    from huren.node.seals.render import (
+        EnterpriseSealStyle,
+        PersonalSealStyle,
+        render_enterprise_seal,
+        render_personal_seal,
+    )
+
+    enterprise_png = render_enterprise_seal(EnterpriseSealStyle("上海某某科技有限公司"))
+    legal_rep_png = render_personal_seal(PersonalSealStyle("张小明", size_px=200))
+    once = seal_pdf(
+        pdf,
+        signer=signer_for(pki),
+        seal_png=enterprise_png,
+        placement=SealPlacement(page=0, x=360, y=420, width=150, height=150),
+        field_name="enterprise_seal",
+    )
+    twice = seal_pdf(
+        once,
+        signer=signer_for(second_pki),
+        seal_png=legal_rep_png,
+        placement=SealPlacement(page=0, x=380, y=300, width=80, height=80),
+        field_name="legal_representative_seal",
+    )
+    reports = verify_seals(twice, [pki.root, second_pki.root], at=NOW)
+    assert [r.field_name for r in reports] == ["enterprise_seal", "legal_representative_seal"]
+    assert "legal-rep" in reports[1].signer_subject
