@@ -51,5 +51,5 @@ def open_upload(
 
 def to_png(image: Image.Image) -> bytes:
     buf = io.BytesIO()
-    image.save(buf, format="PNG", optimize=True)
+    image.save(buf, format="PNG")  # optimize=True: ~4% smaller, ~4x slower
     return buf.getvalue()

@@ -167,7 +167,7 @@ def _finish(mask: Image.Image, colour: Rgb, size_px: int) -> bytes:
     image = Image.new("RGBA", (size_px, size_px), (*colour, 0))
     image.putalpha(alpha)
     buf = io.BytesIO()
-    image.save(buf, format="PNG", optimize=True)
+    image.save(buf, format="PNG")  # optimize=True: ~4% smaller, ~4x slower
     return buf.getvalue()
 
 
