@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_ADMIN_KEY_LENGTH = 32
@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     admin_api_key: SecretStr | None = None
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     access_log: bool = True  # one line per request; off under heavy load
+    # Answers about now kept per indexed block (platforms ask about the same certificates
+    # again and again); 0 computes every answer afresh.
+    recognition_answer_cache: int = Field(default=65_536, ge=0)
 
     @model_validator(mode="after")
     def _no_default_secrets_outside_dev(self) -> Settings:
