@@ -11,12 +11,14 @@ from huren.node.esign.errors import (
     SealNotTrusted,
     UnreadablePdf,
 )
+from huren.node.esign.frost_signer import FrostRawSigner, SigningParty
 from huren.node.esign.seal_pdf import SealPlacement, seal_pdf
 from huren.node.esign.signer import LocalEd25519RawSigner, RawEd25519Signer, SplitKeySigner
 from huren.node.esign.verify import SealReport, verify_seals
 
 __all__ = [
     "EsignError",
+    "FrostRawSigner",
     "InvalidSealRequest",
     "LocalEd25519RawSigner",
     "RawEd25519Signer",
@@ -26,6 +28,7 @@ __all__ = [
     "SealPlacement",
     "SealReport",
     "SealedDocumentModified",
+    "SigningParty",
     "SplitKeySigner",
     "UnreadablePdf",
     "seal_pdf",

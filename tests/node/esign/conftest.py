@@ -13,7 +13,10 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 from cryptography.x509.oid import NameOID
 from PIL import Image, ImageDraw
 
@@ -26,6 +29,11 @@ class Pki:
     issuing_ca: x509.Certificate
     leaf: x509.Certificate
     leaf_key: Ed25519PrivateKey
+    ca_key: ec.EllipticCurvePrivateKey
+
+    def issue(self, public_key: Ed25519PublicKey, label: str) -> x509.Certificate:
+        """Another Ed25519 leaf from the same issuing CA (e.g. for a split key's group key)."""
+        return _leaf(label, public_key, self.issuing_ca, self.ca_key)
 
 
 def _name(cn: str) -> x509.Name:
@@ -83,11 +91,21 @@ def make_pki(label: str) -> Pki:
     ca_key = ec.generate_private_key(ec.SECP256R1())
     issuing_ca = _ca_cert(f"{label} issuing CA", ca_key, root, root_key, 0)
     leaf_key = Ed25519PrivateKey.generate()
-    leaf = (
+    leaf = _leaf(f"{label} 某某科技有限公司", leaf_key.public_key(), issuing_ca, ca_key)
+    return Pki(root=root, issuing_ca=issuing_ca, leaf=leaf, leaf_key=leaf_key, ca_key=ca_key)
+
+
+def _leaf(
+    subject: str,
+    public_key: Ed25519PublicKey,
+    issuing_ca: x509.Certificate,
+    ca_key: ec.EllipticCurvePrivateKey,
+) -> x509.Certificate:
+    return (
         x509.CertificateBuilder()
-        .subject_name(_name(f"{label} 某某科技有限公司"))
+        .subject_name(_name(subject))
         .issuer_name(issuing_ca.subject)
-        .public_key(leaf_key.public_key())
+        .public_key(public_key)
         .serial_number(x509.random_serial_number())
         .not_valid_before(NOW - dt.timedelta(days=1))
         .not_valid_after(NOW + dt.timedelta(days=365))
@@ -111,7 +129,6 @@ def make_pki(label: str) -> Pki:
         )
         .sign(ca_key, hashes.SHA256())
     )
-    return Pki(root=root, issuing_ca=issuing_ca, leaf=leaf, leaf_key=leaf_key)
 
 
 @pytest.fixture(scope="session")
