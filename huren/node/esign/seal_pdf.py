@@ -11,6 +11,8 @@ import io
 import math
 import re
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from PIL import Image
 from pyhanko.pdf_utils import layout
@@ -18,7 +20,9 @@ from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
+from pyhanko.sign.signers.pdf_signer import PdfSigningSession
 from pyhanko.stamp import StaticStampStyle
 
 from huren.node.esign.errors import InvalidSealRequest, UnreadablePdf
@@ -83,6 +87,21 @@ def _media_box(reader: PdfFileReader, page: int) -> tuple[float, float, float, f
     return x0, y0, x1, y1
 
 
+class _ClockedPdfSigner(signers.PdfSigner):
+    """pyHanko reads the signing time from the system clock; huren injects its clocks."""
+
+    def __init__(self, *args: Any, signing_time: datetime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._signing_time = signing_time
+
+    def init_signing_session(
+        self, pdf_out: BasePdfFileWriter, existing_fields_only: bool = False
+    ) -> PdfSigningSession:
+        session = super().init_signing_session(pdf_out, existing_fields_only)
+        session.system_time = self._signing_time
+        return session
+
+
 def _existing_field_names(reader: PdfFileReader) -> set[str]:
     names: set[str] = set()
     for name, _value, _ref in fields.enumerate_sig_fields(reader, filled_status=None):
@@ -97,10 +116,17 @@ def seal_pdf(
     seal_png: bytes,
     placement: SealPlacement,
     field_name: str,
+    signing_time: datetime,
     reason: str | None = None,
     location: str | None = None,
 ) -> bytes:
-    """Return ``pdf`` with one more visible seal; the input bytes are kept as a prefix."""
+    """Return ``pdf`` with one more visible seal; the input bytes are kept as a prefix.
+
+    ``signing_time`` (timezone-aware, from the caller's clock) becomes the CMS signing-time
+    attribute and the signature dictionary's /M.
+    """
+    if signing_time.tzinfo is None:
+        raise InvalidSealRequest("signing time must be timezone-aware")
     if not _FIELD_NAME.fullmatch(field_name):
         raise InvalidSealRequest("field name: 1-64 of A-Z a-z 0-9 _ . -")
     try:
@@ -142,9 +168,10 @@ def seal_pdf(
         reason=reason,
         location=location,
     )
-    pdf_signer = signers.PdfSigner(
+    pdf_signer = _ClockedPdfSigner(
         metadata,
         signer=signer,
+        signing_time=signing_time,
         stamp_style=style,
         new_field_spec=fields.SigFieldSpec(
             sig_field_name=field_name, on_page=placement.page, box=placement.box()

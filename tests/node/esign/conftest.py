@@ -21,6 +21,7 @@ from cryptography.x509.oid import NameOID
 from PIL import Image, ImageDraw
 
 NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.UTC)
+SIGNED_AT = NOW - dt.timedelta(minutes=5)  # sealing happens before validation
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from huren.node.keysplit import Coordinator, KeysplitError, SignerParty
 from huren.node.keysplit.dealer import trusted_dealer_keygen
 from huren.node.keysplit.group import encode_point
 from huren.node.keysplit.keys import COSIGNER, DEVICE, KeyPackage
-from tests.node.esign.conftest import NOW, Pki, red_disc_png
+from tests.node.esign.conftest import NOW, SIGNED_AT, Pki, red_disc_png
 
 PLACE = SealPlacement(page=0, x=400, y=60, width=120, height=120)
 
@@ -38,7 +38,12 @@ def test_frost_signed_seal_verifies(pdf: bytes, pki: Pki, shares: dict[int, KeyP
     raw = FrostRawSigner(Coordinator(device.public), [SignerParty(device), SignerParty(cosigner)])
     signer = SplitKeySigner(certificate, raw, chain=[pki.issuing_ca])
     sealed = seal_pdf(
-        pdf, signer=signer, seal_png=red_disc_png(), placement=PLACE, field_name="split"
+        pdf,
+        signer=signer,
+        seal_png=red_disc_png(),
+        placement=PLACE,
+        signing_time=SIGNED_AT,
+        field_name="split",
     )
     (report,) = verify_seals(sealed, [pki.root], at=NOW)
     assert report.intact and report.trusted and report.modification_level == "NONE"
@@ -69,6 +74,20 @@ def test_a_party_failing_midway_yields_no_document(
     replaying = ReplayingDevice()
     raw = FrostRawSigner(Coordinator(device.public), [replaying, SignerParty(cosigner)])
     signer = SplitKeySigner(certificate, raw, chain=[pki.issuing_ca])
-    seal_pdf(pdf, signer=signer, seal_png=red_disc_png(), placement=PLACE, field_name="one")
+    seal_pdf(
+        pdf,
+        signer=signer,
+        seal_png=red_disc_png(),
+        placement=PLACE,
+        signing_time=SIGNED_AT,
+        field_name="one",
+    )
     with pytest.raises(KeysplitError):  # nonce reuse is refused by the device's party
-        seal_pdf(pdf, signer=signer, seal_png=red_disc_png(), placement=PLACE, field_name="two")
+        seal_pdf(
+            pdf,
+            signer=signer,
+            seal_png=red_disc_png(),
+            placement=PLACE,
+            signing_time=SIGNED_AT,
+            field_name="two",
+        )

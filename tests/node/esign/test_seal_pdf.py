@@ -5,6 +5,7 @@ embed signatures that verify.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -29,7 +30,7 @@ from huren.node.esign import (
     verify_seals,
 )
 from huren.node.esign.signer import to_asn1
-from tests.node.esign.conftest import NOW, Pki, red_disc_png
+from tests.node.esign.conftest import NOW, SIGNED_AT, Pki, red_disc_png
 
 PLACE = SealPlacement(page=1, x=380, y=80, width=120, height=120)
 
@@ -58,6 +59,7 @@ def seal(pdf: bytes, pki: Pki, name: str, placement: SealPlacement = PLACE) -> b
         signer=signer_for(pki),
         seal_png=red_disc_png(),
         placement=placement,
+        signing_time=SIGNED_AT,
         field_name=name,
         reason="投标文件签章",
     )
@@ -75,7 +77,12 @@ def test_one_seal_is_intact_trusted_and_untouched(pdf: bytes, pki: Pki) -> None:
     raw = CountingRawSigner(pki.leaf_key)
     signer = SplitKeySigner(pki.leaf, raw, chain=[pki.issuing_ca])
     sealed = seal_pdf(
-        pdf, signer=signer, seal_png=red_disc_png(), placement=PLACE, field_name="enterprise"
+        pdf,
+        signer=signer,
+        seal_png=red_disc_png(),
+        placement=PLACE,
+        signing_time=SIGNED_AT,
+        field_name="enterprise",
     )
     assert sealed.startswith(pdf)  # an incremental update: the original bytes are kept
     assert len(raw.messages) == 1  # the dry run sizing the placeholder never asks the holder
@@ -92,6 +99,19 @@ def test_one_seal_is_intact_trusted_and_untouched(pdf: bytes, pki: Pki) -> None:
     assert report.modification_level == "NONE"
     assert report.covers_entire_file
     assert "alliance" in report.signer_subject
+    assert report.signed_at == SIGNED_AT  # the injected clock, not the system's
+
+
+def test_signing_time_must_be_timezone_aware(pdf: bytes, pki: Pki) -> None:
+    with pytest.raises(InvalidSealRequest, match="timezone"):
+        seal_pdf(
+            pdf,
+            signer=signer_for(pki),
+            seal_png=red_disc_png(),
+            placement=PLACE,
+            signing_time=SIGNED_AT.replace(tzinfo=None),
+            field_name="e",
+        )
 
 
 def test_visible_seal_image_sits_on_the_chosen_page_and_box(pdf: bytes, pki: Pki) -> None:
@@ -183,7 +203,14 @@ def test_untrusted_root_is_refused(pdf: bytes, stranger_pki: Pki, pki: Pki) -> N
 def test_raw_signer_with_the_wrong_key_is_caught_before_embedding(pdf: bytes, pki: Pki) -> None:
     signer = SplitKeySigner(pki.leaf, LocalEd25519RawSigner(Ed25519PrivateKey.generate()))
     with pytest.raises(RawSignatureInvalid):
-        seal_pdf(pdf, signer=signer, seal_png=red_disc_png(), placement=PLACE, field_name="x")
+        seal_pdf(
+            pdf,
+            signer=signer,
+            seal_png=red_disc_png(),
+            placement=PLACE,
+            signing_time=SIGNED_AT,
+            field_name="x",
+        )
 
 
 def test_raw_signer_returning_garbage_length_is_refused(pdf: bytes, pki: Pki) -> None:
@@ -193,7 +220,14 @@ def test_raw_signer_returning_garbage_length_is_refused(pdf: bytes, pki: Pki) ->
 
     signer = SplitKeySigner(pki.leaf, Short())
     with pytest.raises(RawSignatureInvalid, match="63 bytes"):
-        seal_pdf(pdf, signer=signer, seal_png=red_disc_png(), placement=PLACE, field_name="x")
+        seal_pdf(
+            pdf,
+            signer=signer,
+            seal_png=red_disc_png(),
+            placement=PLACE,
+            signing_time=SIGNED_AT,
+            field_name="x",
+        )
 
 
 def test_holder_refusal_reaches_the_caller(pdf: bytes, pki: Pki) -> None:
@@ -203,7 +237,14 @@ def test_holder_refusal_reaches_the_caller(pdf: bytes, pki: Pki) -> None:
 
     signer = SplitKeySigner(pki.leaf, Refusing())
     with pytest.raises(PermissionError, match="declined"):
-        seal_pdf(pdf, signer=signer, seal_png=red_disc_png(), placement=PLACE, field_name="x")
+        seal_pdf(
+            pdf,
+            signer=signer,
+            seal_png=red_disc_png(),
+            placement=PLACE,
+            signing_time=SIGNED_AT,
+            field_name="x",
+        )
 
 
 def test_non_ed25519_certificate_is_refused(pki: Pki) -> None:
@@ -249,7 +290,14 @@ def test_duplicate_field_name_and_bad_inputs(pdf: bytes, pki: Pki) -> None:
     with pytest.raises(UnreadablePdf):
         seal(b"%PDF-1.7\nnot really", pki, "enterprise")
     with pytest.raises(InvalidSealRequest, match="PNG"):
-        seal_pdf(pdf, signer=signer_for(pki), seal_png=b"GIF89a", placement=PLACE, field_name="e")
+        seal_pdf(
+            pdf,
+            signer=signer_for(pki),
+            seal_png=b"GIF89a",
+            placement=PLACE,
+            signing_time=SIGNED_AT,
+            field_name="e",
+        )
     with pytest.raises(SealNotIntact, match="no seal"):
         verify_seals(pdf, [pki.root], at=NOW)
 
@@ -271,6 +319,7 @@ def test_rendered_enterprise_and_legal_representative_seals_end_to_end(
         signer=signer_for(pki),
         seal_png=enterprise_png,
         placement=SealPlacement(page=0, x=360, y=420, width=150, height=150),
+        signing_time=SIGNED_AT,
         field_name="enterprise_seal",
     )
     twice = seal_pdf(
@@ -278,8 +327,15 @@ def test_rendered_enterprise_and_legal_representative_seals_end_to_end(
         signer=signer_for(second_pki),
         seal_png=legal_rep_png,
         placement=SealPlacement(page=0, x=380, y=300, width=80, height=80),
+        signing_time=SIGNED_AT,
         field_name="legal_representative_seal",
     )
     reports = verify_seals(twice, [pki.root, second_pki.root], at=NOW)
     assert [r.field_name for r in reports] == ["enterprise_seal", "legal_representative_seal"]
     assert "legal-rep" in reports[1].signer_subject
+
+
+def test_seal_checked_after_the_certificate_expired_is_not_trusted(pdf: bytes, pki: Pki) -> None:
+    sealed = seal(pdf, pki, "enterprise")
+    with pytest.raises(SealNotTrusted):
+        verify_seals(sealed, [pki.root], at=NOW + dt.timedelta(days=400))
