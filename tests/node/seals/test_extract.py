@@ -7,7 +7,7 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter
 
 from huren.node.seals.errors import NoSealFound, UnreadablePhoto
 from huren.node.seals.extract import extract_seal
@@ -120,3 +120,29 @@ def test_decompression_bomb_is_refused_before_decoding() -> None:
     Image.new("1", (10_000, 5_000)).save(buf, format="PNG")  # 50 MP, a few KB
     with pytest.raises(UnreadablePhoto, match="pixels"):
         extract_seal(buf.getvalue())
+
+
+def test_exif_orientation_is_applied() -> None:
+    photo = make_photo(ENTERPRISE, seed=8)
+    upright = Image.open(io.BytesIO(photo.jpeg))
+    # A phone stores the sensor's pixels sideways and says so in the EXIF orientation tag.
+    sideways = upright.transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 clockwise to display"
+    buf = io.BytesIO()
+    sideways.save(buf, format="JPEG", quality=90, exif=exif.tobytes())
+    seal = extract_seal(buf.getvalue())
+    reference = extract_seal(photo.jpeg)
+    assert all(abs(a - b) <= 3 for a, b in zip(seal.box, reference.box, strict=True))
+
+
+def test_a_smaller_red_mark_elsewhere_is_ignored() -> None:
+    photo = make_photo(ENTERPRISE, seed=9)
+    image = Image.open(io.BytesIO(photo.jpeg)).convert("RGB")
+    ImageDraw.Draw(image).line([(40, 640), (300, 630)], fill=(200, 40, 40), width=4)  # red pen
+    buf = io.BytesIO()
+    image.save(buf, format="JPEG", quality=85)
+    left, top, right, bottom = extract_seal(buf.getvalue()).box
+    ys, xs = np.nonzero(photo.seal_mask)
+    assert abs(left - xs.min()) <= 6 and abs(right - xs.max()) <= 8
+    assert abs(top - ys.min()) <= 6 and abs(bottom - ys.max()) <= 8
