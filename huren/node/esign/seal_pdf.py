@@ -18,14 +18,14 @@ from PIL import Image
 from pyhanko.pdf_utils import layout
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.misc import PdfError, PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.signers.pdf_signer import PdfSigningSession
 from pyhanko.stamp import StaticStampStyle
 
-from huren.node.esign.errors import InvalidSealRequest, UnreadablePdf
+from huren.node.esign.errors import EsignError, InvalidSealRequest, UnreadablePdf
 from huren.node.esign.signer import SplitKeySigner
 
 __all__ = ["SealPlacement", "seal_pdf"]
@@ -138,7 +138,13 @@ def seal_pdf(
 
     writer = _open_writer(pdf)
     reader = writer.prev
-    x0, y0, x1, y1 = _media_box(reader, placement.page)
+    try:
+        x0, y0, x1, y1 = _media_box(reader, placement.page)
+        existing = _existing_field_names(reader)
+    except EsignError:
+        raise
+    except (PdfError, KeyError, TypeError, ValueError) as exc:
+        raise UnreadablePdf(f"the PDF's page tree or form is malformed: {exc}") from exc
     if (
         placement.x < x0
         or placement.y < y0
@@ -148,7 +154,7 @@ def seal_pdf(
         raise InvalidSealRequest(
             f"the seal box does not fit page {placement.page} ({x1 - x0:g}x{y1 - y0:g} pt)"
         )
-    if field_name in _existing_field_names(reader):
+    if field_name in existing:
         raise InvalidSealRequest(f"the document already has a field named {field_name!r}")
 
     style = StaticStampStyle(
@@ -178,5 +184,8 @@ def seal_pdf(
         ),
     )
     out = io.BytesIO()
-    pdf_signer.sign_pdf(writer, output=out)
+    try:
+        pdf_signer.sign_pdf(writer, output=out)
+    except PdfReadError as exc:  # structure problems pyHanko finds only while writing
+        raise UnreadablePdf(f"the PDF cannot be sealed: {exc}") from exc
     return out.getvalue()

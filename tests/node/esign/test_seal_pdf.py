@@ -289,6 +289,9 @@ def test_duplicate_field_name_and_bad_inputs(pdf: bytes, pki: Pki) -> None:
         seal(pdf, pki, "企业 章")
     with pytest.raises(UnreadablePdf):
         seal(b"%PDF-1.7\nnot really", pki, "enterprise")
+    no_media_box = pdf.replace(b"/MediaBox [0 0 595 842]", b" " * 23)  # offsets stay right
+    with pytest.raises(UnreadablePdf, match="MediaBox"):
+        seal(no_media_box, pki, "enterprise")
     with pytest.raises(InvalidSealRequest, match="PNG"):
         seal_pdf(
             pdf,
