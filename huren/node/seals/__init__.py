@@ -1,0 +1,1 @@
+"""Seals: images (rendered, handwritten, extracted from photos) and the seal records' rules."""
