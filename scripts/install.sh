@@ -16,6 +16,16 @@ if [ -z "$python" ]; then
 fi
 [ -n "$python" ] || { echo "huren needs Python 3.11 (set PYTHON=...)" >&2; exit 1; }
 
+# Debian packages the node uses at run time: a CJK font for drawing seals (huren/node/seals).
+need_apt=()
+[ -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need_apt+=(fonts-wqy-zenhei)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  apt_get() { if [ "$(id -u)" = 0 ]; then apt-get "$@"; else sudo apt-get "$@"; fi; }
+  apt_get install -y -q "${need_apt[@]}" >/dev/null 2>&1 || {
+    apt_get update -q >/dev/null && apt_get install -y -q "${need_apt[@]}" >/dev/null
+  } || { echo "could not install ${need_apt[*]} with apt-get" >&2; exit 1; }
+fi
+
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check pip==26.3
 .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev]"
