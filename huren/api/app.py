@@ -25,7 +25,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from huren.api import problems
+from huren.api import console, problems
 from huren.api.deps import NodeServices, install_state
 from huren.api.routers import consortium, health, platform_keys, recognition
 
@@ -64,6 +64,7 @@ def create_app(node: NodeServices) -> FastAPI:
     problems.install(app)
     for module in (health, recognition, consortium, platform_keys):
         app.include_router(module.router)
+    console.install(app, node)
     app.add_middleware(recognition.FastPath)  # inside BodyLimit: that refuses first
     app.add_middleware(BodyLimit)
     return app
