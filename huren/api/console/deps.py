@@ -44,12 +44,14 @@ FRAGMENT_HEADER = "X-Console-Fragment"
 
 @dataclass
 class ConsoleState:
-    """The console's part of ``app.state.console``: the cookie signer, the templates and the
-    clock (unix seconds; tests move it)."""
+    """The console's part of ``app.state.console``: the cookie signer, the templates, the
+    clock (unix seconds; tests move it) and how long a governance write's page waits for the
+    index to show the write (0: not at all)."""
 
     signer: cookies.Signer
     templates: Jinja2Templates
     clock: Callable[[], float] = time.time
+    index_wait_s: float = 5.0
 
     def now(self) -> int:
         return int(self.clock())

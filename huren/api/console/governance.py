@@ -33,7 +33,6 @@ __all__ = ["KIND_FIELDS", "router"]
 router = APIRouter(prefix="/console/proposals", include_in_schema=False)
 GovernSession = Annotated[cookies.Session, Allowed(Permission.GOVERN)]
 ProposalId = Annotated[int, Path(ge=1, le=2**62)]
-INDEX_WAIT_S = 5.0  # how long a write's page waits for the index to show it
 
 # The form's fields of each proposal kind, in order, with their labels.
 KIND_FIELDS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -88,8 +87,10 @@ def _refusal(exc: BaseException) -> str:
     return f"{body['code']}: {body['detail']}"
 
 
-def _await_index(indexer: IndexLag, block_number: int) -> None:
-    deadline = time.monotonic() + INDEX_WAIT_S
+def _await_index(indexer: IndexLag, block_number: int, wait_s: float) -> None:
+    """Until the index holds ``block_number`` or ``wait_s`` passed (the page then says
+    what the write answered; the index shows it a moment later)."""
+    deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
         checkpoint = indexer.checkpoint()
         if checkpoint is not None and checkpoint[0] >= block_number:
@@ -137,7 +138,7 @@ async def propose(request: Request, found: GovernSession, node: NodeDep) -> Resp
 
     def send() -> ProposalResultOut:
         result = consortium.propose(caller_of(found.principal), node, proposal)
-        _await_index(node.indexer, result.block_number)
+        _await_index(node.indexer, result.block_number, state_of(request).index_wait_s)
         return result
 
     try:
@@ -178,7 +179,7 @@ async def vote(
     def send() -> ProposalResultOut:
         body = VoteIn(support=support)
         result = consortium.vote(caller_of(found.principal), node, proposal_id, body)
-        _await_index(node.indexer, result.block_number)
+        _await_index(node.indexer, result.block_number, state_of(request).index_wait_s)
         return result
 
     try:
