@@ -231,7 +231,8 @@ def test_garbage_uploads_are_messages(operator: TestClient) -> None:
     )
     assert r.status_code == 422
     assert "MALFORMED_CERTIFICATE" in r.text
-    assert operator.post("/console/certificates", files={"certificate": ("x", b"x")}).status_code == 403
+    unsigned = operator.post("/console/certificates", files={"certificate": ("x", b"x")})
+    assert unsigned.status_code == 403
     bad = operator.get("/console/certificates?fingerprint=abc")
     assert bad.status_code == 422 and "64 hex digits" in bad.text
 
