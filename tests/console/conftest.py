@@ -7,8 +7,10 @@ import re
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from huren.api.console.deps import ConsoleState
 from tests.api.conftest import ADMIN_KEY, ApiEnv, _api_template, env  # noqa: F401
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -25,7 +27,15 @@ def sign_in(client: TestClient, key: str, next_: str = "") -> httpx.Response:
     form = client.get("/console/login")
     assert form.status_code == 200
     body = {"key": key, "csrf": csrf_of(form.text), "next": next_}
-    return client.post("/console/login", data=body, follow_redirects=False)
+    response: httpx.Response = client.post("/console/login", data=body, follow_redirects=False)
+    return response
+
+
+def console_state(env: ApiEnv) -> ConsoleState:  # noqa: F811
+    app = env.http.app
+    assert isinstance(app, FastAPI)
+    state: ConsoleState = app.state.console
+    return state
 
 
 @pytest.fixture

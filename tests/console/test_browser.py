@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from eth_account.signers.local import LocalAccount
 from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 
 from huren.node import demo
@@ -63,9 +64,10 @@ def sign_in(page: Page, served: ServedNode, key: str, path: str = "/console/cons
     expect(page).to_have_url(served.url + path)
 
 
-def client_of(served: ServedNode, account: object) -> RegistryClient:
+def client_of(served: ServedNode, account: LocalAccount) -> RegistryClient:
+    """A client of the node's own chain, writing as ``account`` (a CA operator, a center)."""
     node = served.node
-    return RegistryClient(node.backend, node.deployment, account)  # type: ignore[arg-type]
+    return RegistryClient(node.backend, node.deployment, account)
 
 
 def test_sign_in_and_browse_the_consortium(page: Page, served: ServedNode) -> None:
@@ -92,9 +94,7 @@ def test_sign_in_and_browse_the_consortium(page: Page, served: ServedNode) -> No
     shot(page, "02-consortium")
 
 
-def test_look_up_an_uploaded_certificate(
-    page: Page, served: ServedNode, tmp_path: Path
-) -> None:
+def test_look_up_an_uploaded_certificate(page: Page, served: ServedNode, tmp_path: Path) -> None:
     der, pem = make_x509("嘉兴 bidder")
     jiaxing = demo.center_account("jiaxing").address
     zjca = client_of(served, demo.ca_operator_account("zjca"))
@@ -133,9 +133,7 @@ def test_propose_and_vote_with_confirmation(page: Page, served: ServedNode) -> N
     expect(row).to_have_attribute("data-status", "open")
     expect(row.locator(".yes")).to_have_text("1")
     row.locator("button.vote-yes").click()
-    expect(page.locator("#confirm h1")).to_have_text(
-        f"Vote yes on proposal #{theirs.proposal_id}?"
-    )
+    expect(page.locator("#confirm h1")).to_have_text(f"Vote yes on proposal #{theirs.proposal_id}?")
     shot(page, "04-confirm-vote")
     page.click("#confirm-button")
     expect(page.locator("#flash")).to_contain_text("now executed")

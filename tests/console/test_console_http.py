@@ -14,14 +14,14 @@ from huren.api.console import session as cookies
 from huren.node import demo, platform_keys
 from huren.node.db.engine import write_session
 from huren.registry.types import RevocationReason
-from tests.api.conftest import ApiEnv, cert_input, fp
-from tests.console.conftest import ADMIN_KEY, csrf_of, sign_in
+from tests.api.conftest import ADMIN_KEY, ApiEnv, cert_input, fp
+from tests.console.conftest import console_state, csrf_of, sign_in
 
 
 @pytest.fixture(autouse=True)
 def _no_index_wait(env: ApiEnv) -> Iterator[None]:
     """Nothing indexes in the background here: the tests index themselves."""
-    state = env.http.app.state.console
+    state = console_state(env)
     state.index_wait_s = 0.0
     yield
     state.clock = time.time
@@ -85,7 +85,7 @@ def test_a_tampered_or_expired_session_signs_out(env: ApiEnv, operator: TestClie
     tampered.cookies.set(cookies.SESSION_COOKIE, body + "A." + mac, path="/console")
     assert tampered.get("/console/consortium", follow_redirects=False).status_code == 303
     later = time.time() + cookies.SESSION_TTL_S + 1
-    env.http.app.state.console.clock = lambda: later
+    console_state(env).clock = lambda: later
     assert operator.get("/console/consortium", follow_redirects=False).status_code == 303
 
 
