@@ -172,11 +172,16 @@ def test_the_event_feed_shows_new_chain_events(page: Page, served: ServedNode) -
     expect(top).to_have_attribute("data-event", "CertificateRecorded")
     expect(page.locator("#indexed-block")).to_have_text(str(tx.block_number))
     shot(page, "07-live-feed")
+    page.context.clear_cookies()  # the session ends: the next poll sends the page to sign in
+    expect(page).to_have_url(re.compile(r"/console/login\?next=%2Fconsole%2Fevents"))
 
 
 def test_a_platform_reads_but_may_not_govern(page: Page, served: ServedNode) -> None:
     sign_in(page, served, served.platform_key, "/console/proposals")
     expect(page.locator(".role")).to_have_text("platform")
+    zjca = client_of(served, demo.ca_operator_account("zjca"))
+    tx = zjca.record_certificates("zjca", demo.issuer_key_id("zjca"), [cert_input(fp("status"))])
+    expect(page.locator("#indexed-block")).to_have_text(str(tx.block_number))  # polled
     expect(page.locator("#new-proposal")).to_have_count(0)
     expect(page.locator("button.vote-yes")).to_have_count(0)
     page.goto(served.url + "/console/proposals/new")

@@ -264,3 +264,28 @@ def test_history_shows_predecessor_successor_and_revocation(
     assert 'data-evidence="CertificateRevoked"' in page
     assert 'data-platform="alliance" data-recognized="no"' in page and "REVOKED" in page
     assert 'id="inclusion-proof"' in page
+
+
+def test_names_from_the_chain_are_escaped(env: ApiEnv, operator: TestClient) -> None:
+    """Anyone a majority admits may name a platform: the page shows it as text, never markup."""
+    jiaxing = env.as_(demo.center_account("jiaxing"))
+    name = '<script>alert("x")</script>'
+    proposal = jiaxing.propose_register_platform("xss-test", jiaxing.account.address, name)
+    for other in ("nantong", "xuancheng"):  # as many as the module's quorum by now needs
+        if (
+            env.as_(demo.center_account(other)).vote(proposal.proposal_id, True).status.name
+            != "OPEN"
+        ):
+            break
+    env.index()
+    page = operator.get("/console/consortium").text
+    assert 'data-platform="xss-test"' in page
+    assert name not in page
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
+
+
+def test_the_status_fragment_reports_the_index(operator: TestClient) -> None:
+    r = operator.get("/console/status", headers={"X-Console-Fragment": "1"})
+    assert r.status_code == 204
+    assert r.headers["X-Console-Lag"] == "0"
+    assert int(r.headers["X-Console-Indexed"]) > 0

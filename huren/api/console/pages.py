@@ -194,12 +194,25 @@ def events_feed(
     match = _CURSOR.fullmatch(after)
     cursor = (int(match[1]), int(match[2])) if match else (0, -1)
     events = console_queries.event_feed(db, after=cursor, limit=console_queries.MAX_FEED)
-    status = index_status(db, lag)
     response = render(request, "console/_event_rows.html", {"events": events})
     response.headers["X-Console-Cursor"] = _cursor_text(events[0].cursor if events else cursor)
-    response.headers["X-Console-Lag"] = "unknown" if lag is None else str(lag)
-    response.headers["X-Console-Indexed"] = str(status["indexed_block"] or 0)
+    _status_headers(response, db, lag)
     return response
+
+
+@router.get("/status")
+def index_status_now(_: ViewSession, db: SessionDep, lag: LagDep) -> Response:
+    """The index status for the layout's script: no body, the values in headers."""
+    response = Response(status_code=204)
+    _status_headers(response, db, lag)
+    return response
+
+
+def _status_headers(response: Response, db: DbSession, lag: int | None) -> None:
+    indexed = index_status(db, lag)["indexed_block"]
+    response.headers["X-Console-Lag"] = "unknown" if lag is None else str(lag)
+    response.headers["X-Console-Indexed"] = "—" if indexed is None else str(indexed)
+    response.headers["Cache-Control"] = "no-store"
 
 
 def _cursor_text(cursor: tuple[int, int]) -> str:

@@ -2,6 +2,46 @@
 // fields of the chosen proposal kind. Pages work without it (forms post as usual).
 "use strict";
 
+function showIndexStatus(response) {
+  const lag = document.getElementById("index-lag");
+  const indexed = document.getElementById("indexed-block");
+  if (lag && response.headers.has("X-Console-Lag")) {
+    lag.textContent = response.headers.get("X-Console-Lag");
+    lag.className = lag.textContent === "0" ? "current" : "lagging";
+  }
+  if (indexed && response.headers.has("X-Console-Indexed")) {
+    indexed.textContent = response.headers.get("X-Console-Indexed");
+  }
+}
+
+async function fetchFragment(url) {
+  const response = await fetch(url, {
+    headers: { "X-Console-Fragment": "1" },
+    credentials: "same-origin",
+    cache: "no-store",
+  });
+  if (response.status === 401) {
+    window.location.assign(`/console/login?next=${encodeURIComponent(window.location.pathname)}`);
+    return null;
+  }
+  return response;
+}
+
+function pollStatus(element) {
+  const interval = Number(element.dataset.interval || 5000);
+  async function tick() {
+    try {
+      const response = await fetchFragment(element.dataset.status);
+      if (response === null) return;
+      if (response.ok) showIndexStatus(response);
+    } catch (error) {
+      // the node is unreachable for now: keep the last status and ask again
+    }
+    window.setTimeout(tick, interval);
+  }
+  window.setTimeout(tick, interval);
+}
+
 function pollFeed(table) {
   const rows = table.querySelector("tbody");
   const live = document.getElementById("live");
@@ -9,15 +49,8 @@ function pollFeed(table) {
   async function tick() {
     try {
       const url = `${table.dataset.feed}?after=${encodeURIComponent(table.dataset.cursor)}`;
-      const response = await fetch(url, {
-        headers: { "X-Console-Fragment": "1" },
-        credentials: "same-origin",
-        cache: "no-store",
-      });
-      if (response.status === 401) {
-        window.location.assign(`/console/login?next=${encodeURIComponent(window.location.pathname)}`);
-        return;
-      }
+      const response = await fetchFragment(url);
+      if (response === null) return;
       if (response.ok) {
         const html = (await response.text()).trim();
         if (html) {
@@ -25,13 +58,7 @@ function pollFeed(table) {
           rows.querySelectorAll("tr.event:not(.seen)").forEach((tr) => tr.classList.add("new", "seen"));
         }
         table.dataset.cursor = response.headers.get("X-Console-Cursor") || table.dataset.cursor;
-        const lag = document.getElementById("index-lag");
-        const indexed = document.getElementById("indexed-block");
-        if (lag) {
-          lag.textContent = response.headers.get("X-Console-Lag");
-          lag.className = lag.textContent === "0" ? "current" : "lagging";
-        }
-        if (indexed) indexed.textContent = response.headers.get("X-Console-Indexed");
+        showIndexStatus(response);
         if (live) { live.textContent = "live"; live.classList.remove("stale"); }
       } else if (live) {
         live.textContent = `feed error ${response.status}`; live.classList.add("stale");
@@ -56,7 +83,10 @@ function kindFields(select) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  document.querySelectorAll("table[data-feed]").forEach(pollFeed);
+  const feeds = document.querySelectorAll("table[data-feed]");
+  feeds.forEach(pollFeed);
+  const status = document.getElementById("index-status");
+  if (status && status.dataset.status && feeds.length === 0) pollStatus(status);
   const kind = document.getElementById("kind");
   if (kind) kindFields(kind);
 });
