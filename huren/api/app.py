@@ -8,7 +8,8 @@ engine and indexer) and closes it when the app shuts down. Areas:
 - ``/v1/recognition``: recognition answers from the index (platform key or admin key);
 - ``/v1/consortium``: members, CAs, platforms, proposals from the index (any key);
   proposals and votes through the node's operator account (admin key);
-- ``/v1/platform-keys``: the center's platform API keys (admin key).
+- ``/v1/platform-keys``: the center's platform API keys (admin key);
+- ``/console``: the web console's pages (``huren.api.console``; a signed session cookie).
 
 Every error is RFC 9457 problem JSON with a stable ``code`` (``huren.api.problems``).
 

@@ -2,6 +2,8 @@
 // fields of the chosen proposal kind. Pages work without it (forms post as usual).
 "use strict";
 
+const MAX_FEED_ROWS = 500;
+
 function showIndexStatus(response) {
   const lag = document.getElementById("index-lag");
   const indexed = document.getElementById("indexed-block");
@@ -56,6 +58,8 @@ function pollFeed(table) {
         if (html) {
           rows.insertAdjacentHTML("afterbegin", html); // rendered and escaped by the node
           rows.querySelectorAll("tr.event:not(.seen)").forEach((tr) => tr.classList.add("new", "seen"));
+          const all = rows.querySelectorAll("tr.event"); // a page left open stays small
+          for (let i = MAX_FEED_ROWS; i < all.length; i += 1) all[i].remove();
         }
         table.dataset.cursor = response.headers.get("X-Console-Cursor") || table.dataset.cursor;
         showIndexStatus(response);
