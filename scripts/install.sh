@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install huren into ./.venv with exact pins (pyproject.toml + constraints.txt).
 #   scripts/install.sh         what running a node needs (no node.js)
-#   scripts/install.sh --dev   also the test toolchain: solcjs, OpenZeppelin, anvil (npm ci)
+#   scripts/install.sh --dev   also the test toolchain: solcjs, OpenZeppelin, anvil (npm ci),
+#                              Chromium for the browser tests (apt-get)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,4 +34,5 @@ fi
 if [ "${1:-}" = "--dev" ]; then
   command -v npm >/dev/null || { echo "the test toolchain needs node.js and npm" >&2; exit 1; }
   npm ci --no-audit --no-fund --loglevel=error
+  scripts/chromium.sh  # Debian's Chromium for the browser tests (Playwright never downloads one)
 fi

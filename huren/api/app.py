@@ -8,7 +8,8 @@ engine and indexer) and closes it when the app shuts down. Areas:
 - ``/v1/recognition``: recognition answers from the index (platform key or admin key);
 - ``/v1/consortium``: members, CAs, platforms, proposals from the index (any key);
   proposals and votes through the node's operator account (admin key);
-- ``/v1/platform-keys``: the center's platform API keys (admin key).
+- ``/v1/platform-keys``: the center's platform API keys (admin key);
+- ``/console``: the web console's pages (``huren.api.console``; a signed session cookie).
 
 Every error is RFC 9457 problem JSON with a stable ``code`` (``huren.api.problems``).
 
@@ -25,7 +26,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from huren.api import problems
+from huren.api import console, problems
 from huren.api.deps import NodeServices, install_state
 from huren.api.routers import consortium, health, platform_keys, recognition
 
@@ -64,6 +65,7 @@ def create_app(node: NodeServices) -> FastAPI:
     problems.install(app)
     for module in (health, recognition, consortium, platform_keys):
         app.include_router(module.router)
+    console.install(app, node)
     app.add_middleware(recognition.FastPath)  # inside BodyLimit: that refuses first
     app.add_middleware(BodyLimit)
     return app

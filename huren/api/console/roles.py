@@ -1,0 +1,95 @@
+"""Who may see and do what in the console: roles, their permissions, and the navigation.
+
+Roles (a signed-in person acts in exactly one):
+- ``center-operator``: the center running this node (signs in with the node-admin key for
+  now): everything the console offers, including governance through the node's account;
+- ``ca-operator``: an operator of one CA institution (the review queue comes with the PKI
+  work; sign-in comes with the accounts work);
+- ``auditor``: reads everything and runs replays (pages come with the audit work; sign-in
+  with the accounts work);
+- ``platform``: a trading platform signed in with one of its API keys: the consortium's
+  public state read-only and certificate lookup, recognition answers for its own platform
+  only (as ``/v1/recognition`` allows a platform key).
+
+Pages declare the ``Permission`` they need; the navigation shows only the entries the role
+holds. A later page adds a ``NavItem`` to ``NAVIGATION`` and, when new, a permission.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = ["NAVIGATION", "ROLE_PERMISSIONS", "NavItem", "Permission", "Principal", "Role"]
+
+
+class Role(StrEnum):
+    CENTER_OPERATOR = "center-operator"
+    CA_OPERATOR = "ca-operator"
+    AUDITOR = "auditor"
+    PLATFORM = "platform"
+
+
+class Permission(StrEnum):
+    VIEW_CONSORTIUM = "view-consortium"  # members, CAs, platforms, proposals, chain events
+    LOOKUP_CERTIFICATES = "lookup-certificates"  # record, history, evidence
+    RECOGNIZE_ANYWHERE = "recognize-anywhere"  # recognition at every platform, not just own
+    GOVERN = "govern"  # propose and vote with the node's operator account
+    REVIEW_APPLICATIONS = "review-applications"  # the CA's review queue (PKI work)
+    RUN_AUDIT = "run-audit"  # replays and proofs (audit work)
+
+
+_READ = frozenset({Permission.VIEW_CONSORTIUM, Permission.LOOKUP_CERTIFICATES})
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.CENTER_OPERATOR: _READ
+    | {Permission.RECOGNIZE_ANYWHERE, Permission.GOVERN, Permission.RUN_AUDIT},
+    Role.CA_OPERATOR: _READ | {Permission.RECOGNIZE_ANYWHERE, Permission.REVIEW_APPLICATIONS},
+    Role.AUDITOR: _READ | {Permission.RECOGNIZE_ANYWHERE, Permission.RUN_AUDIT},
+    Role.PLATFORM: _READ,
+}
+
+ROLE_TITLES = {
+    Role.CENTER_OPERATOR: "center operator",
+    Role.CA_OPERATOR: "CA operator",
+    Role.AUDITOR: "auditor",
+    Role.PLATFORM: "platform",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The signed-in person: a role, and what they signed in as (``subject``: ``node-admin``
+    or a platform id; ``key_id`` the platform key's id, re-checked on every request)."""
+
+    role: Role
+    subject: str
+    key_id: str | None = None
+
+    @property
+    def platform_id(self) -> str | None:
+        return self.subject if self.role == Role.PLATFORM else None
+
+    @property
+    def title(self) -> str:
+        return ROLE_TITLES[self.role]
+
+    def may(self, permission: Permission) -> bool:
+        return permission in ROLE_PERMISSIONS[self.role]
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    label: str
+    path: str
+    permission: Permission
+
+
+# In order of the navigation bar. The CA review queue (REVIEW_APPLICATIONS), the auditor's
+# replays (RUN_AUDIT) and the platform-side scan pages join here when they exist.
+NAVIGATION: tuple[NavItem, ...] = (
+    NavItem("Consortium", "/console/consortium", Permission.VIEW_CONSORTIUM),
+    NavItem("Proposals", "/console/proposals", Permission.VIEW_CONSORTIUM),
+    NavItem("Chain events", "/console/events", Permission.VIEW_CONSORTIUM),
+    NavItem("Certificates", "/console/certificates", Permission.LOOKUP_CERTIFICATES),
+)
