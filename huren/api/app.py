@@ -8,7 +8,9 @@ engine and indexer) and closes it when the app shuts down. Areas:
 - ``/v1/recognition``: recognition answers from the index (platform key or admin key);
 - ``/v1/consortium``: members, CAs, platforms, proposals from the index (any key);
   proposals and votes through the node's operator account (admin key);
-- ``/v1/platform-keys``: the center's platform API keys (admin key).
+- ``/v1/platform-keys``: the center's platform API keys (admin key);
+- ``/v1/pki``: OCSP, CRLs and CA certificates of the node's CAs (public), issued
+  certificate chains (any key), revocation by the issuing CA (admin key).
 
 Every error is RFC 9457 problem JSON with a stable ``code`` (``huren.api.problems``).
 
@@ -27,7 +29,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from huren.api import problems
 from huren.api.deps import NodeServices, install_state
-from huren.api.routers import consortium, health, platform_keys, recognition
+from huren.api.routers import consortium, health, pki, platform_keys, recognition
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
@@ -62,7 +64,7 @@ def create_app(node: NodeServices) -> FastAPI:
     )
     install_state(app, node)
     problems.install(app)
-    for module in (health, recognition, consortium, platform_keys):
+    for module in (health, recognition, consortium, platform_keys, pki):
         app.include_router(module.router)
     app.add_middleware(recognition.FastPath)  # inside BodyLimit: that refuses first
     app.add_middleware(BodyLimit)

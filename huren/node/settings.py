@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     admin_api_key: SecretStr | None = None
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     access_log: bool = True  # one line per request; off under heavy load
+    # How clients reach this node: the OCSP, CRL and CA certificate URLs in issued
+    # certificates start with it (None: http://host:port).
+    public_url: str | None = None
+    ca_passphrase: SecretStr | None = None  # decrypts the CA keys under data_dir/pki/<ca_id>/
 
     @model_validator(mode="after")
     def _no_default_secrets_outside_dev(self) -> Settings:
