@@ -31,6 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from huren.api.deps import AdminDep, CallerDep, NodeDep
 from huren.api.problems import PROBLEM_RESPONSES, ApiProblem
 from huren.api.schemas import FINGERPRINT_PATTERN, parse_fingerprint
+from huren.node.pki.errors import UnknownCa, UnknownIssuedCertificate
 from huren.node.pki.service import Pki
 from huren.registry.types import RevocationReason
 
@@ -48,9 +49,10 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def _pki(node: NodeDep) -> Pki:
+    """The node's PKI; a node without one holds no CAs and issued nothing (404s)."""
     pki: Pki | None = getattr(node, "pki", None)
     if pki is None:
-        raise ApiProblem(503, "PKI_UNAVAILABLE", "this node holds no CAs")
+        raise UnknownCa("this node holds no CAs")
     return pki
 
 
@@ -66,6 +68,7 @@ class CaOut(BaseModel):
 
 @router.get("/cas", response_model=list[CaOut])
 async def list_cas(node: NodeDep) -> list[CaOut]:
+    pki: Pki | None = getattr(node, "pki", None)
     return [
         CaOut(
             ca_id=ca.ca_id,
@@ -76,7 +79,7 @@ async def list_cas(node: NodeDep) -> list[CaOut]:
             issuing_certificate_url=ca.urls.issuing_certificate,
             root_certificate_url=ca.urls.root_certificate,
         )
-        for ca in _pki(node).cas.values()
+        for ca in (pki.cas.values() if pki is not None else ())
     ]
 
 
@@ -98,7 +101,7 @@ async def _in_loop_or_pool(request: Request, fn: Any, *args: Any) -> Any:
 
 
 @router.get("/cas/{ca_id}/crl", responses=RESPONSES)
-async def crl(ca_id: CaPath, request: Request, node: NodeDep) -> Response:
+async def crl(ca_id: CaPath, node: NodeDep) -> Response:
     publisher = _pki(node).crl(ca_id)
     der = await run_in_threadpool(publisher.current)  # may sign and write a new one
     return Response(der, media_type="application/pkix-crl")
@@ -139,6 +142,8 @@ async def ocsp_get(ca_id: CaPath, encoded: str, request: Request, node: NodeDep)
 async def certificate_chain(
     fingerprint: FingerprintPath, _: CallerDep, request: Request, node: NodeDep
 ) -> Response:
+    if getattr(node, "pki", None) is None:
+        raise UnknownIssuedCertificate("this node holds no CAs")
     issuance = _pki(node).issuance
     pem = await run_in_threadpool(issuance.chain_pem, parse_fingerprint(fingerprint))
     return Response(pem, media_type="application/pem-certificate-chain")
