@@ -67,6 +67,7 @@ def create_app(node: NodeServices) -> FastAPI:
     for module in (health, recognition, consortium, platform_keys, pki):
         app.include_router(module.router)
     app.add_middleware(recognition.FastPath)  # inside BodyLimit: that refuses first
+    app.add_middleware(pki.OcspFastPath)
     app.add_middleware(BodyLimit)
     return app
 

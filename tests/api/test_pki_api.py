@@ -197,3 +197,36 @@ def test_revocation_needs_the_admin_key_and_a_valid_reason(api: Api, tmp_path: P
     api.env.index()
     again = api.http.post(path, json={"reason": "superseded"}, headers=ADMIN)
     assert again.status_code == 409 and again.json()["code"] == "ALREADY_REVOKED"
+
+
+def test_the_get_fast_path_answers_as_the_route(api: Api, tmp_path: Path) -> None:
+    _, leaf, issuing, _ = issue(api, tmp_path)
+    request = tmp_path / "req.der"
+    openssl("ocsp", "-issuer", issuing, "-cert", leaf, "-no_nonce", "-reqout", request)
+    paths = [
+        "/v1/pki/cas/zjca/ocsp/" + quote(base64.b64encode(request.read_bytes()).decode(), safe=""),
+        "/v1/pki/cas/zjca/ocsp/%%%",
+        "/v1/pki/cas/nosuch/ocsp/" + base64.b64encode(request.read_bytes()).decode(),
+    ]
+    fast = [api.http.get(p) for p in paths]
+    app = api.http.app
+    app.dependency_overrides[_pki_marker] = _pki_marker  # type: ignore[attr-defined]
+    try:  # with an override in place the fast path steps aside: the routes answer
+        routed = [api.http.get(p) for p in paths]
+    finally:
+        app.dependency_overrides.clear()  # type: ignore[attr-defined]
+    for a, b in zip(fast, routed, strict=True):
+        assert (a.status_code, a.headers["content-type"]) == (
+            b.status_code,
+            b.headers["content-type"],
+        )
+        if a.status_code == 200:
+            assert ocsp.load_der_ocsp_response(a.content).response_status == (
+                ocsp.load_der_ocsp_response(b.content).response_status
+            )
+    assert fast[0].content == routed[0].content, "a nonce-less answer comes from one cache"
+    assert fast[2].json()["code"] == "UNKNOWN_CA"
+
+
+def _pki_marker() -> None:
+    """A dependency override that overrides nothing the PKI uses."""
