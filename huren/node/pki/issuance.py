@@ -323,8 +323,10 @@ class IssuanceService:
         )
 
     def commit_pending(self) -> int:
-        """Record one batch of signed certificates per CA on chain; how many were recorded
-        (0: nothing was pending). A reverted batch goes back to SIGNED and raises."""
+        """Record one batch of signed certificates per CA on chain; how many rows it handled
+        (0: nothing was pending). A reverted batch goes back to SIGNED and raises, except
+        when the chain holds some of it already (a send before a crash that was mined
+        late): those rows are settled as COMMITTED, the rest go out in the next batch."""
         recorded = 0
         for ca_id in self.cas:
             with write_session(self.engine) as session:
@@ -353,6 +355,11 @@ class IssuanceService:
         serials = [row.serial for row in rows]
         try:
             result = self._clients[ca_id].record_certificates(ca_id, ca.issuer_key_id, inputs)
+        except registry_errors.CertificateAlreadyRecorded:
+            # An earlier send of (part of) this batch was mined after all (a crash while it
+            # was pending): settle each row with the chain; the rest goes out again.
+            self._reconcile(rows)
+            return
         except ContractError:  # reverted: nothing of the batch is on chain
             self._set_state(serials, IssuanceState.SIGNED)
             raise
@@ -392,7 +399,14 @@ class IssuanceService:
             ).all()
         if reserved:
             self.sign_many(list(reserved))
-        for row in submitted:
+        self._reconcile(list(submitted))
+        while self.commit_pending():
+            pass
+
+    def _reconcile(self, rows: Sequence[PkiIssuedCertificate]) -> None:
+        """Ask the chain about each row: recorded -> COMMITTED (its transaction is the
+        index's to cite), not recorded -> SIGNED (to be sent again)."""
+        for row in rows:
             assert row.fingerprint is not None
             try:
                 self._clients[row.ca_id].certificate(row.fingerprint)
@@ -400,14 +414,11 @@ class IssuanceService:
                 self._set_state([row.serial], IssuanceState.SIGNED)
                 continue
             with write_session(self.engine) as session:
-                # The record is on chain; its transaction is the index's business to cite.
                 session.execute(
                     update(PkiIssuedCertificate)
                     .where(col(PkiIssuedCertificate.serial) == row.serial)
                     .values(state=IssuanceState.COMMITTED, committed_at=self.clock())
                 )
-        while self.commit_pending():
-            pass
 
     # -- reading -----------------------------------------------------------------------------
 

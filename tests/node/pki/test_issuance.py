@@ -259,3 +259,35 @@ def test_revocation_refuses_unknown_uncommitted_and_bad_reasons(env: PkiEnv) -> 
     for reason in (6, 7, 8, 11):  # hold and removeFromCRL are reversible; 7 unassigned
         with pytest.raises(InvalidIssuanceRequest):
             service.revoke(fingerprint, reason)
+
+
+def test_a_batch_mined_after_a_crash_is_settled_not_reported(env: PkiEnv) -> None:
+    # The crashed process's batch was still pending when recovery asked the chain (as on a
+    # JSON-RPC chain): recovery sends it again, the chain says already recorded.
+    service = env.pki.issuance
+    first, second = env.request(), env.request()
+    serials = service.reserve_many([first, second])
+    fingerprints = service.sign_many(serials)
+    with Session(env.engine) as session:
+        rows_ = [session.get(PkiIssuedCertificate, s) for s in serials]
+    assert all(r is not None for r in rows_)
+    real = service._clients["zjca"]
+    # The first record is mined "late", after the node decided it was not on chain.
+    real.record_certificates(
+        "zjca", demo.issuer_key_id("zjca"), [service_input(service, serials[0])]
+    )
+    assert service.commit_pending() == 2  # the batch reverts as already recorded ...
+    assert service.status(serials[0]).committed  # ... and is settled with the chain
+    assert service.status(serials[1]).state == IssuanceState.SIGNED
+    assert service.commit_pending() == 1
+    assert all(service.status(s).committed for s in serials)
+    assert real.certificate(fingerprints[1]).fingerprint == fingerprints[1]
+
+
+def service_input(service: IssuanceService, serial: str) -> Any:
+    from huren.node.pki.issuance import _certificate_input
+
+    with Session(service.engine) as session:
+        row = session.get(PkiIssuedCertificate, serial)
+        assert row is not None
+        return _certificate_input(row)
