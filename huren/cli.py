@@ -41,13 +41,14 @@ def _run(settings: Settings) -> None:
 
     from huren.api.app import create_app
     from huren.node.node import Node, NodeError
+    from huren.node.pki.errors import PkiError
     from huren.registry.backend import BackendError
     from huren.registry.errors_base import RegistryError
 
     console.print(f"opening node data in [bold]{settings.data_dir.resolve()}[/bold] ...")
     try:
         node = Node.open(settings)
-    except (NodeError, RegistryError, BackendError) as exc:
+    except (NodeError, RegistryError, BackendError, PkiError) as exc:
         console.print(f"[red]{type(exc).__name__}: {exc}[/red]")
         raise typer.Exit(2) from None
     d = node.deployment

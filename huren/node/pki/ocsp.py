@@ -10,10 +10,10 @@ Responses are signed by the issuing CA's key, or by a delegated responder certif
 that is then included in the response. Each is valid for ``validity_s`` from thisUpdate.
 
 Cache. A nonce-less request gets the response signed for the same (serial, hash algorithm,
-status) within the last ``cache_s`` (well inside its validity): the answer only depends on
-those and the status is read from the index on every request, so a revocation changes the
-key and the next request gets a fresh response. A request with a nonce is signed afresh with
-the nonce echoed (RFC 6960 section 4.4.1).
+status, revocation time and reason) within the last ``cache_s`` (well inside its validity):
+the answer depends on those alone, and the status is read from the index on every request,
+so a revocation changes the key and the next request gets a fresh response. A request with
+a nonce is signed afresh with the nonce echoed (RFC 6960 section 4.4.1).
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ _HASHES: tuple[type[hashes.HashAlgorithm], ...] = (
 CACHE_ENTRIES = 100_000
 
 Clock = Callable[[], float]
+_CacheKey = tuple[int, str, CertStatus, int | None, int | None]
 
 
 def _digest(algorithm: hashes.HashAlgorithm, data: bytes) -> bytes:
@@ -118,7 +119,7 @@ class OcspResponder:
         for algorithm in _HASHES:
             h = algorithm()
             self._issuer_hashes[h.name] = (_digest(h, name), _digest(h, key_bits))
-        self._cache: OrderedDict[tuple[int, str, CertStatus], tuple[float, bytes]] = OrderedDict()
+        self._cache: OrderedDict[_CacheKey, tuple[float, bytes]] = OrderedDict()
         self._lock = threading.Lock()
         self.unauthorized = ocsp.OCSPResponseBuilder.build_unsuccessful(
             ocsp.OCSPResponseStatus.UNAUTHORIZED
@@ -144,7 +145,7 @@ class OcspResponder:
         status, revoked_at, reason = self.lookup.status(self.ca.ca_id, serial)
         now = self.clock()
         if nonce is None:
-            key = (serial, algorithm.name, status)
+            key = (serial, algorithm.name, status, revoked_at, reason)
             with self._lock:
                 hit = self._cache.get(key)
             if hit is not None and now - hit[0] < self.cache_s:
