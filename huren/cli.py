@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from huren.cli_network import network_app
+from huren.cli_pki import pki_app
 
 if TYPE_CHECKING:
     from huren.node.settings import Settings
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="huren: CA mutual recognition on a consortium chain.", no_args_is_help=True)
 app.add_typer(network_app, name="network")
+app.add_typer(pki_app, name="pki")
 console = Console()
 
 DataDir = Annotated[Path | None, typer.Option(help="node data directory [HUREN_DATA_DIR]")]
