@@ -17,7 +17,9 @@ from sqlalchemy import Engine
 from huren.node import demo, platform_keys
 from huren.node.db.engine import default_url, make_engine, migrate, write_session
 from huren.node.indexer import Indexer
-from huren.node.pki.service import Pki, load_cas
+from huren.node.pki.ca import check_accredited
+from huren.node.pki.errors import CaNotAccredited
+from huren.node.pki.service import CA_DIR, Pki, load_cas
 from huren.node.settings import Settings
 from huren.registry.backend import ChainBackend
 from huren.registry.client import RegistryClient
@@ -125,9 +127,19 @@ class Node:
         base_url = s.public_url or f"http://{s.host}:{s.port}"
         secret = None if s.ca_passphrase is None else s.ca_passphrase.get_secret_value()
         dev_demo = s.env == "dev" and s.chain_url is None
-        cas = load_cas(
-            s.data_dir, base_url, None if secret is None else secret.encode(), dev_demo=dev_demo
-        )
+        passphrase = None if secret is None else secret.encode()
+        cas = []
+        for ca in load_cas(s.data_dir, base_url, passphrase, dev_demo=dev_demo):
+            try:
+                check_accredited(self.engine, ca)
+            except CaNotAccredited as exc:
+                configured = (s.data_dir / CA_DIR / ca.ca_id).is_dir()
+                if configured:
+                    raise
+                # A demo CA that governance suspended on this dev chain: the node still runs.
+                log.warning("not loading demo CA %s: %s", ca.ca_id, exc)
+                continue
+            cas.append(ca)
         pki = Pki(self.engine, cas, self.client)
         pki.issuance.recover()
         return pki

@@ -339,6 +339,9 @@ class IssuanceService:
                         )
                         .order_by(col(PkiIssuedCertificate.created_at))
                         .limit(self.batch_size)
+                        # PostgreSQL: two committers never take the same rows (SQLite's
+                        # write transactions are serial anyway).
+                        .with_for_update(skip_locked=True)
                     )
                 )
                 for row in rows:
@@ -387,14 +390,15 @@ class IssuanceService:
     def recover(self) -> None:
         """Finish what a crash interrupted (see the module docstring)."""
         with Session(self.engine) as session:
+            mine = col(PkiIssuedCertificate.ca_id).in_(list(self.cas))  # CAs loaded now
             reserved = session.exec(
                 select(PkiIssuedCertificate.serial).where(
-                    PkiIssuedCertificate.state == IssuanceState.RESERVED
+                    PkiIssuedCertificate.state == IssuanceState.RESERVED, mine
                 )
             ).all()
             submitted = session.exec(
                 select(PkiIssuedCertificate).where(
-                    PkiIssuedCertificate.state == IssuanceState.SUBMITTED
+                    PkiIssuedCertificate.state == IssuanceState.SUBMITTED, mine
                 )
             ).all()
         if reserved:

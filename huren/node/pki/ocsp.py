@@ -26,6 +26,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509 import ocsp
@@ -138,7 +139,7 @@ class OcspResponder:
             for ext in request.extensions:
                 if isinstance(ext.value, x509.OCSPNonce):
                     nonce = ext.value.nonce
-        except (ValueError, TypeError):  # unparsable, or several requests, or unknown hash
+        except (ValueError, TypeError, UnsupportedAlgorithm):  # unparsable, several, odd hash
             return self.malformed
         if self._issuer_hashes.get(algorithm.name) != (name_hash, key_hash):
             return self.unauthorized
