@@ -26,11 +26,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
+from cryptography.hazmat.primitives import serialization
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
@@ -46,137 +44,29 @@ from huren.node.pki.errors import (
     UnknownCa,
     UnknownIssuedCertificate,
 )
-from huren.node.pki.profiles import (
-    LeafCertificate,
-    LeafPublicKey,
-    Subject,
-    check_profile,
-    subject_from_json,
-    subject_to_json,
+from huren.node.pki.profiles import LeafCertificate, subject_from_json, subject_to_json
+from huren.node.pki.request import (
+    YEAR_S,
+    IssuanceRequest,
+    IssuedCertificate,
+    certificate_input,
+    fingerprint_of,
+    load_public_key,
+    same_intent,
 )
 from huren.registry import errors as registry_errors
 from huren.registry.client import RegistryClient
 from huren.registry.errors_base import ContractError
-from huren.registry.types import (
-    CertificateInput,
-    CertificateKind,
-    CertificateStatus,
-    KeyUsage,
-    RevocationReason,
-    Scope,
-)
+from huren.registry.types import CertificateKind, CertificateStatus, KeyUsage, RevocationReason
 
-__all__ = ["IssuanceRequest", "IssuanceService", "IssuedCertificate"]
+__all__ = ["YEAR_S", "IssuanceRequest", "IssuanceService", "IssuedCertificate"]
 
 Clock = Callable[[], int]
-YEAR_S = 365 * 86_400
 DEFAULT_BATCH = 500
 
 
 def _system_clock() -> int:
     return int(time.time())
-
-
-def _is_address(value: object) -> bool:
-    return isinstance(value, str) and len(value) == 42 and value.startswith("0x")
-
-
-@dataclass(frozen=True, slots=True)
-class IssuanceRequest:
-    """An issuance the certificate service approved: one certificate (a holder's signing
-    and encryption certificates are two requests). ``request_id`` is the application's id
-    (plus the usage), so a retried request issues once."""
-
-    request_id: str
-    approved_by: str  # the reviewer who approved it, for the record
-    ca_id: str
-    subject: Subject
-    kind: CertificateKind
-    usage: KeyUsage
-    public_key: LeafPublicKey
-    validity_years: int  # 1..3
-    scope: Scope
-    holder: bytes  # salted commitment to the holder, as on chain
-    center: str | None = None  # the member center of a regional certificate
-    predecessor: bytes | None = None  # fingerprint of the certificate this one replaces
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.request_id, str) or not 0 < len(self.request_id) <= 100:
-            raise InvalidIssuanceRequest("request_id must be 1..100 characters")
-        if not isinstance(self.approved_by, str) or not 0 < len(self.approved_by) <= 200:
-            raise InvalidIssuanceRequest("approved_by must name who approved (1..200)")
-        for name, enum in (("kind", CertificateKind), ("usage", KeyUsage), ("scope", Scope)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or value not in enum._value2member_map_:
-                raise InvalidIssuanceRequest(f"{name} {value!r} is not a {enum.__name__}")
-            object.__setattr__(self, name, enum(value))
-        check_profile(self.subject, self.kind, self.usage, self.public_key)
-        years = self.validity_years
-        if isinstance(years, bool) or not isinstance(years, int) or not 1 <= years <= 3:
-            raise InvalidIssuanceRequest("validity is 1, 2 or 3 years")
-        if self.scope == Scope.ALLIANCE and self.center is not None:
-            raise InvalidIssuanceRequest("an alliance certificate names no center")
-        if self.scope == Scope.REGIONAL and not _is_address(self.center):
-            raise InvalidIssuanceRequest("a regional certificate names its center's address")
-        for what, value in (("holder", self.holder), ("predecessor", self.predecessor)):
-            if value is None and what == "predecessor":
-                continue
-            if not isinstance(value, bytes) or len(value) != 32 or not any(value):
-                raise InvalidIssuanceRequest(f"{what} is 32 bytes, not all zero")
-
-    def public_key_der(self) -> bytes:
-        return self.public_key.public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class IssuedCertificate:
-    """Where an issuance stands (``state`` is ``IssuanceState``)."""
-
-    serial: str
-    ca_id: str
-    request_id: str
-    state: int
-    fingerprint: bytes | None
-    der: bytes | None
-    transaction_hash: bytes | None
-    block_number: int | None
-
-    @classmethod
-    def of(cls, row: PkiIssuedCertificate) -> IssuedCertificate:
-        return cls(
-            row.serial,
-            row.ca_id,
-            row.request_id,
-            row.state,
-            row.fingerprint,
-            row.der,
-            row.transaction_hash,
-            row.block_number,
-        )
-
-    @property
-    def committed(self) -> bool:
-        return self.state == IssuanceState.COMMITTED
-
-
-def _load_public_key(der: bytes) -> LeafPublicKey:
-    key = serialization.load_der_public_key(der)
-    assert isinstance(key, ed25519.Ed25519PublicKey | x25519.X25519PublicKey)
-    return key
-
-
-def _same_intent(row: PkiIssuedCertificate, request: IssuanceRequest) -> bool:
-    return (
-        row.ca_id == request.ca_id
-        and row.subject == subject_to_json(request.subject)
-        and row.public_key == request.public_key_der()
-        and (row.kind, row.usage, row.scope) == (request.kind, request.usage, request.scope)
-        and (row.center, row.holder, row.predecessor)
-        == (request.center, request.holder, request.predecessor)
-        and row.not_after - row.not_before == request.validity_years * YEAR_S
-    )
 
 
 class IssuanceService:
@@ -243,7 +133,7 @@ class IssuanceService:
             for request in requests:
                 row = earlier.get(request.request_id)
                 if row is not None:
-                    if not _same_intent(row, request):
+                    if not same_intent(row, request):
                         raise RequestConflict(
                             f"request {request.request_id} was reserved for another issuance"
                         )
@@ -302,7 +192,7 @@ class IssuanceService:
                         .public_bytes(serialization.Encoding.DER)
                     )
                     row.der = der
-                    row.fingerprint = _fingerprint(der)
+                    row.fingerprint = fingerprint_of(der)
                     row.signed_at = now
                     row.state = IssuanceState.SIGNED
                     session.add(row)
@@ -315,7 +205,7 @@ class IssuanceService:
             subject=subject_from_json(row.subject),
             kind=CertificateKind(row.kind),
             usage=KeyUsage(row.usage),
-            public_key=_load_public_key(row.public_key),
+            public_key=load_public_key(row.public_key),
             serial=int(row.serial, 16),
             not_before=row.not_before,
             not_after=row.not_after,
@@ -354,7 +244,7 @@ class IssuanceService:
 
     def _record(self, ca_id: str, rows: list[PkiIssuedCertificate]) -> None:
         ca = self.cas[ca_id]
-        inputs = [_certificate_input(row) for row in rows]
+        inputs = [certificate_input(row) for row in rows]
         serials = [row.serial for row in rows]
         try:
             result = self._clients[ca_id].record_certificates(ca_id, ca.issuer_key_id, inputs)
@@ -485,24 +375,3 @@ class IssuanceService:
                 .values(revocation_transaction_hash=result.transaction_hash)
             )
         return result.transaction_hash
-
-
-def _fingerprint(der: bytes) -> bytes:
-    digest = hashes.Hash(hashes.SHA256())
-    digest.update(der)
-    return digest.finalize()
-
-
-def _certificate_input(row: PkiIssuedCertificate) -> CertificateInput:
-    assert row.fingerprint is not None
-    return CertificateInput(
-        fingerprint=row.fingerprint,
-        holder=row.holder,
-        not_before=row.not_before,
-        not_after=row.not_after,
-        kind=CertificateKind(row.kind),
-        usage=KeyUsage(row.usage),
-        scope=Scope(row.scope),
-        center=row.center,
-        predecessor=row.predecessor,
-    )

@@ -285,9 +285,9 @@ def test_a_batch_mined_after_a_crash_is_settled_not_reported(env: PkiEnv) -> Non
 
 
 def service_input(service: IssuanceService, serial: str) -> Any:
-    from huren.node.pki.issuance import _certificate_input
+    from huren.node.pki.request import certificate_input
 
     with Session(service.engine) as session:
         row = session.get(PkiIssuedCertificate, serial)
         assert row is not None
-        return _certificate_input(row)
+        return certificate_input(row)
