@@ -17,9 +17,7 @@ from sqlalchemy import Engine
 from huren.node import demo, platform_keys
 from huren.node.db.engine import default_url, make_engine, migrate, write_session
 from huren.node.indexer import Indexer
-from huren.node.pki.ca import check_accredited
-from huren.node.pki.errors import CaNotAccredited
-from huren.node.pki.service import CA_DIR, Pki, load_cas
+from huren.node.pki.service import Pki, load_cas
 from huren.node.settings import Settings
 from huren.registry.backend import ChainBackend
 from huren.registry.client import RegistryClient
@@ -121,25 +119,14 @@ class Node:
 
     def _open_pki(self) -> Pki:
         """The CAs under ``data_dir/pki`` and, on a dev node with the demo consortium, the
-        derived demo CAs; each must be accredited in the index. Finishes interrupted
-        issuances (``IssuanceService.recover``)."""
+        derived demo CAs; each must be (or have been, if suspended now) accredited in the
+        index. Finishes interrupted issuances (``IssuanceService.recover``)."""
         s = self.settings
         base_url = s.public_url or f"http://{s.host}:{s.port}"
         secret = None if s.ca_passphrase is None else s.ca_passphrase.get_secret_value()
         dev_demo = s.env == "dev" and s.chain_url is None
         passphrase = None if secret is None else secret.encode()
-        cas = []
-        for ca in load_cas(s.data_dir, base_url, passphrase, dev_demo=dev_demo):
-            try:
-                check_accredited(self.engine, ca)
-            except CaNotAccredited as exc:
-                configured = (s.data_dir / CA_DIR / ca.ca_id).is_dir()
-                if configured:
-                    raise
-                # A demo CA that governance suspended on this dev chain: the node still runs.
-                log.warning("not loading demo CA %s: %s", ca.ca_id, exc)
-                continue
-            cas.append(ca)
+        cas = load_cas(s.data_dir, base_url, passphrase, dev_demo=dev_demo)
         pki = Pki(self.engine, cas, self.client)
         pki.issuance.recover()
         return pki

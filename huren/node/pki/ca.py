@@ -13,7 +13,8 @@ stays offline (the dev derivation below computes it only to sign the issuing cer
   and ``issuing.key.pem`` (encrypted PKCS#8) and the CA operator's chain key
   ``operator.key`` (hex, mode 0600, like the node's operator key file).
 - ``check_accredited``: a CA goes into the node only when the node's index of the chain says
-  it is accredited with this issuing key and this operator.
+  it is accredited (or was, and is suspended now) with this issuing key and this operator;
+  issuance checks again that it is accredited now.
 """
 
 from __future__ import annotations
@@ -288,12 +289,19 @@ def load_ca_files(directory: Path, passphrase: bytes, base_url: str) -> Certific
     return CertificateAuthority(ca_id, root, issuing, key, operator, CaUrls(base_url, ca_id))
 
 
-def check_accredited(engine: Engine, ca: CertificateAuthority) -> None:
+def check_accredited(
+    engine: Engine, ca: CertificateAuthority, *, allow_suspended: bool = False
+) -> None:
     """Raise ``CaNotAccredited`` unless the node's index holds ``ca`` as accredited, with its
-    issuing key among the CA's issuer keys and its operator among the CA's operators."""
+    issuing key among the CA's issuer keys and its operator among the CA's operators.
+    ``allow_suspended`` accepts a CA accredited once and suspended since: it issues nothing,
+    but its operators still revoke and its certificates still need OCSP and CRLs."""
+    allowed = (
+        {CaStatus.ACCREDITED, CaStatus.SUSPENDED} if allow_suspended else {CaStatus.ACCREDITED}
+    )
     with Session(engine) as session:
         row = session.get(Ca, ca.ca_id)
-        if row is None or row.status != CaStatus.ACCREDITED:
+        if row is None or row.status not in allowed:
             status = "unknown" if row is None else CaStatus(row.status).name.lower()
             raise CaNotAccredited(f"{ca.ca_id} is {status} on chain (as indexed)")
         key = session.get(CaIssuerKey, ca.issuer_key_id)

@@ -24,6 +24,7 @@ holder's own checks belong to the certificate service, which calls this).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
@@ -60,6 +61,8 @@ from huren.registry.errors_base import ContractError
 from huren.registry.types import CertificateKind, CertificateStatus, KeyUsage, RevocationReason
 
 __all__ = ["YEAR_S", "IssuanceRequest", "IssuanceService", "IssuedCertificate"]
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], int]
 DEFAULT_BATCH = 500
@@ -212,12 +215,15 @@ class IssuanceService:
             holder=row.holder,
         )
 
-    def commit_pending(self) -> int:
+    def commit_pending(self, *, raise_refusals: bool = True) -> int:
         """Record one batch of signed certificates per CA on chain; how many rows it handled
-        (0: nothing was pending). A reverted batch goes back to SIGNED and raises, except
-        when the chain holds some of it already (a send before a crash that was mined
-        late): those rows are settled as COMMITTED, the rest go out in the next batch."""
+        (0: nothing was pending). A reverted batch goes back to SIGNED, except when the
+        chain holds some of it already (a send before a crash that was mined late): those
+        rows are settled as COMMITTED, the rest go out in the next batch. The other CAs'
+        batches go on; then the first revert is raised (logged, with ``raise_refusals``
+        false: a CA suspended meanwhile must not stop the node)."""
         recorded = 0
+        refusals: list[ContractError] = []
         for ca_id in self.cas:
             with write_session(self.engine) as session:
                 rows = list(
@@ -237,9 +243,17 @@ class IssuanceService:
                 for row in rows:
                     row.state = IssuanceState.SUBMITTED
                     session.add(row)
-            if rows:
+            if not rows:
+                continue
+            try:
                 self._record(ca_id, rows)
-                recorded += len(rows)
+            except ContractError as exc:
+                log.warning("the chain refused %d records of %s: %s", len(rows), ca_id, exc)
+                refusals.append(exc)
+                continue
+            recorded += len(rows)
+        if refusals and raise_refusals:
+            raise refusals[0]
         return recorded
 
     def _record(self, ca_id: str, rows: list[PkiIssuedCertificate]) -> None:
@@ -294,7 +308,7 @@ class IssuanceService:
         if reserved:
             self.sign_many(list(reserved))
         self._reconcile(list(submitted))
-        while self.commit_pending():
+        while self.commit_pending(raise_refusals=False):
             pass
 
     def _reconcile(self, rows: Sequence[PkiIssuedCertificate]) -> None:

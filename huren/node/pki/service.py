@@ -55,11 +55,12 @@ class Pki:
         clock: Callable[[], float] = time.time,
         batch_size: int = 500,
     ) -> None:
-        """The services over ``cas``; each must be accredited in the index
-        (``CaNotAccredited`` otherwise)."""
+        """The services over ``cas``; each must be accredited in the index, or suspended
+        after its accreditation (``CaNotAccredited`` otherwise): a suspended CA issues
+        nothing, but revokes and answers OCSP and CRL requests."""
         self.cas: Mapping[str, CertificateAuthority] = {ca.ca_id: ca for ca in cas}
         for ca in self.cas.values():
-            check_accredited(engine, ca)
+            check_accredited(engine, ca, allow_suspended=True)
         self.lookup = StatusLookup(engine)
         self.issuance = IssuanceService(
             engine, self.cas, client, clock=lambda: int(clock()), batch_size=batch_size

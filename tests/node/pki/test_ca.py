@@ -113,15 +113,22 @@ def test_an_unaccredited_issuing_key_or_operator_is_refused(env: PkiEnv) -> None
         check_accredited(env.engine, stranger)
 
 
-def test_a_suspended_ca_is_refused(env: PkiEnv) -> None:
-    # The index is the node's view of the chain; a suspension there keeps the CA out.
+def test_a_suspended_ca_loads_but_issues_nothing(env: PkiEnv) -> None:
+    # The index is the node's view of the chain; a suspension there stops issuance, while
+    # the CA still answers for what it issued (OCSP, CRL, revocation).
     with write_session(env.engine) as session:
         row = session.get(Ca, "ahca")
         assert row is not None
         row.status = CaStatus.SUSPENDED
         session.add(row)
+    ahca = demo_ca("ahca", BASE_URL)
     with pytest.raises(CaNotAccredited, match="suspended"):
-        Pki(env.engine, load_cas(env.root, BASE_URL, None, dev_demo=True), env.client)
+        check_accredited(env.engine, ahca)
+    check_accredited(env.engine, ahca, allow_suspended=True)
+    pki = Pki(env.engine, load_cas(env.root, BASE_URL, None, dev_demo=True), env.client)
+    assert pki.crl("ahca").current()
+    with pytest.raises(CaNotAccredited, match="suspended"):
+        pki.issuance.reserve(env.request(ca_id="ahca"))
 
 
 def test_ca_directories_need_a_passphrase(tmp_path: Path) -> None:

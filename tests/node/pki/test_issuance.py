@@ -291,3 +291,20 @@ def service_input(service: IssuanceService, serial: str) -> Any:
         row = session.get(PkiIssuedCertificate, serial)
         assert row is not None
         return certificate_input(row)
+
+
+def test_recovery_survives_a_ca_the_chain_refuses(env: PkiEnv) -> None:
+    # Signed for jsca and zjca; the chain refuses jsca's batch (a predecessor it does not
+    # know, as it would refuse a CA suspended meanwhile): recovery commits zjca's and leaves
+    # jsca's signed, without failing the node's start.
+    service = env.pki.issuance
+    refused = env.request(ca_id="jsca", predecessor=b"\x09" * 32)
+    fine = env.request()
+    serials = service.reserve_many([refused, fine])
+    service.sign_many(serials)
+    restarted = env.new_pki().issuance
+    restarted.recover()
+    assert restarted.status(serials[0]).state == IssuanceState.SIGNED
+    assert restarted.status(serials[1]).committed
+    with pytest.raises(registry_errors.ContractError):
+        restarted.commit_pending()

@@ -1,13 +1,16 @@
 """The PKI inside a dev node: the demo CAs are loaded on start, an issuance interrupted
-before a restart is finished by the next start, and a demo CA that governance suspended is
-left out without stopping the node."""
+before a restart is finished by the next start, and a CA that governance suspended is still
+loaded (it answers for its certificates) but issues nothing."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from huren.node import demo
 from huren.node.node import Node
+from huren.node.pki.errors import CaNotAccredited
 from huren.node.settings import Settings
 from huren.registry.client import RegistryClient
 from tests.node.pki.conftest import PkiEnv
@@ -31,7 +34,9 @@ def test_a_dev_node_loads_the_demo_cas_and_finishes_interrupted_issuance(
     node = Node.open(settings, start_indexer=False)
     try:
         assert node.pki is not None
-        assert sorted(node.pki.cas) == ["jsca", "zjca"], "ahca is suspended now"
+        assert sorted(node.pki.cas) == ["ahca", "jsca", "zjca"], "suspended, still answering"
+        with pytest.raises(CaNotAccredited):
+            node.pki.issuance.reserve(env.request(ca_id="ahca"))
         status = node.pki.issuance.status(serial)
         assert status.committed and status.fingerprint is not None
         assert node.pki.issuance.chain_pem(status.fingerprint).count(b"CERTIFICATE-----") == 6
