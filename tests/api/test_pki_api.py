@@ -229,3 +229,40 @@ def test_the_get_fast_path_answers_as_the_route(api: Api, tmp_path: Path) -> Non
 
 def _pki_marker() -> None:
     """A dependency override that overrides nothing the PKI uses."""
+
+
+GARBAGE_PATHS = [
+    "/v1/pki/cas/zjca/ocsp/",
+    "/v1/pki/cas/zjca/ocsp/" + "A" * 5000,
+    "/v1/pki/cas/zjca/ocsp/%00%ff",
+    "/v1/pki/cas/zjca/ocsp/MAMCAQA=",  # SEQUENCE { INTEGER 0 }: DER, not an OCSP request
+    "/v1/pki/cas/ZJCA/crl",
+    "/v1/pki/cas/../../etc/passwd/crl",
+    "/v1/pki/cas/" + "x" * 70 + "/issuing.cer",
+    "/v1/pki/certificates/0xzz/chain",
+    "/v1/pki/certificates/" + "ab" * 32 + "/chain",
+]
+
+
+@pytest.mark.parametrize("path", GARBAGE_PATHS)
+def test_garbage_never_fails_the_server(api: Api, path: str) -> None:
+    with TestClient(api.http.app, raise_server_exceptions=False) as raw:
+        response = raw.get(path, headers=ADMIN)
+        assert response.status_code < 500, response.text
+        if response.status_code >= 400:
+            assert response.json()["code"]
+        posted = raw.post(
+            "/v1/pki/cas/zjca/ocsp",
+            content=path.encode(),
+            headers={"Content-Type": "application/ocsp-request"},
+        )
+        assert posted.status_code == 200
+        assert ocsp.load_der_ocsp_response(posted.content).response_status == (
+            ocsp.OCSPResponseStatus.MALFORMED_REQUEST
+        )
+    big = api.http.post(
+        "/v1/pki/cas/zjca/ocsp",
+        content=b"\x30" * 20_000,
+        headers={"Content-Type": "application/ocsp-request"},
+    )
+    assert big.status_code == 413 and big.json()["code"] == "PAYLOAD_TOO_LARGE"
