@@ -10,6 +10,7 @@ from rich.console import Console
 
 from huren.cli_bid import bid_app
 from huren.cli_network import network_app
+from huren.cli_pki import pki_app
 
 if TYPE_CHECKING:
     from huren.node.settings import Settings
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 app = typer.Typer(help="huren: CA mutual recognition on a consortium chain.", no_args_is_help=True)
 app.add_typer(network_app, name="network")
 app.add_typer(bid_app, name="bid")
+app.add_typer(pki_app, name="pki")
 console = Console()
 
 DataDir = Annotated[Path | None, typer.Option(help="node data directory [HUREN_DATA_DIR]")]
@@ -43,13 +45,14 @@ def _run(settings: Settings) -> None:
 
     from huren.api.app import create_app
     from huren.node.node import Node, NodeError
+    from huren.node.pki.errors import PkiError
     from huren.registry.backend import BackendError
     from huren.registry.errors_base import RegistryError
 
     console.print(f"opening node data in [bold]{settings.data_dir.resolve()}[/bold] ...")
     try:
         node = Node.open(settings)
-    except (NodeError, RegistryError, BackendError) as exc:
+    except (NodeError, RegistryError, BackendError, PkiError) as exc:
         console.print(f"[red]{type(exc).__name__}: {exc}[/red]")
         raise typer.Exit(2) from None
     d = node.deployment

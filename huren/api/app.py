@@ -10,6 +10,8 @@ engine and indexer) and closes it when the app shuts down. Areas:
   proposals and votes through the node's operator account (admin key);
 - ``/v1/platform-keys``: the center's platform API keys (admin key);
 - ``/console``: the web console's pages (``huren.api.console``; a signed session cookie).
+- ``/v1/pki``: OCSP, CRLs and CA certificates of the node's CAs (public), issued
+  certificate chains (any key), revocation by the issuing CA (admin key).
 
 Every error is RFC 9457 problem JSON with a stable ``code`` (``huren.api.problems``).
 
@@ -28,7 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from huren.api import console, problems
 from huren.api.deps import NodeServices, install_state
-from huren.api.routers import consortium, health, platform_keys, recognition
+from huren.api.routers import consortium, health, pki, platform_keys, recognition
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
@@ -63,10 +65,11 @@ def create_app(node: NodeServices) -> FastAPI:
     )
     install_state(app, node)
     problems.install(app)
-    for module in (health, recognition, consortium, platform_keys):
+    for module in (health, recognition, consortium, platform_keys, pki):
         app.include_router(module.router)
     console.install(app, node)
     app.add_middleware(recognition.FastPath)  # inside BodyLimit: that refuses first
+    app.add_middleware(pki.OcspFastPath)
     app.add_middleware(BodyLimit)
     return app
 

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from huren.node import demo, platform_keys
 from huren.node.db.engine import default_url, make_engine, migrate, write_session
 from huren.node.indexer import Indexer
+from huren.node.pki.service import Pki, load_cas
 from huren.node.settings import Settings
 from huren.registry.backend import ChainBackend
 from huren.registry.client import RegistryClient
@@ -59,6 +60,7 @@ class Node:
         self.engine = engine
         self.indexer = Indexer(engine, backend, deployment, confirmations=settings.confirmations)
         self.demo_api_key: str | None = None
+        self.pki: Pki | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -82,7 +84,12 @@ class Node:
             backend.close()
             raise
         node = cls(cls._with_admin_key(settings), backend, deployment, operator, engine)
-        node.catch_up()
+        try:
+            node.catch_up()
+            node.pki = node._open_pki()
+        except BaseException:
+            node.close()
+            raise
         if settings.env == "dev" and settings.chain_url is None:
             node.demo_api_key = node._demo_key(issue=seeded)
         if start_indexer:
@@ -109,6 +116,20 @@ class Node:
             self._thread.join(timeout=10)
         self.engine.dispose()
         self.backend.close()
+
+    def _open_pki(self) -> Pki:
+        """The CAs under ``data_dir/pki`` and, on a dev node with the demo consortium, the
+        derived demo CAs; each must be (or have been, if suspended now) accredited in the
+        index. Finishes interrupted issuances (``IssuanceService.recover``)."""
+        s = self.settings
+        base_url = s.public_url or f"http://{s.host}:{s.port}"
+        secret = None if s.ca_passphrase is None else s.ca_passphrase.get_secret_value()
+        dev_demo = s.env == "dev" and s.chain_url is None
+        passphrase = None if secret is None else secret.encode()
+        cas = load_cas(s.data_dir, base_url, passphrase, dev_demo=dev_demo)
+        pki = Pki(self.engine, cas, self.client)
+        pki.issuance.recover()
+        return pki
 
     @staticmethod
     def _deployment(settings: Settings, backend: ChainBackend) -> Deployment:

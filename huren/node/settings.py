@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     # Answers about now kept per indexed block (platforms ask about the same certificates
     # again and again); 0 computes every answer afresh.
     recognition_answer_cache: int = Field(default=65_536, ge=0)
+    # How clients reach this node: the OCSP, CRL and CA certificate URLs in issued
+    # certificates start with it (None: http://host:port).
+    public_url: str | None = None
+    ca_passphrase: SecretStr | None = None  # decrypts the CA keys under data_dir/pki/<ca_id>/
 
     @model_validator(mode="after")
     def _no_default_secrets_outside_dev(self) -> Settings:
