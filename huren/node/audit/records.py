@@ -220,7 +220,12 @@ def expected(state: ReplayedState) -> Snapshot:
         snap.put(
             "platform",
             platform_id,
-            {"center": p.center, "name": p.name, "active": p.active, **_meta_fields("event", p.meta)},
+            {
+                "center": p.center,
+                "name": p.name,
+                "active": p.active,
+                **_meta_fields("event", p.meta),
+            },
         )
         event = "PlatformRegistered" if p.active else "PlatformRetired"
         ev[("platform", platform_id)] = (Evidence.of(event, p.meta),)

@@ -54,8 +54,8 @@ __all__ = [
     "CaState",
     "MemberState",
     "PlatformState",
-    "ProposalState",
     "Progress",
+    "ProposalState",
     "ReplayedState",
     "Replayer",
     "VoteState",
@@ -149,7 +149,7 @@ class ReplayedState:
     bindings: dict[tuple[bytes, str], BindingState] = field(default_factory=dict)
     authorizations: dict[tuple[bytes, str], AuthorizationState] = field(default_factory=dict)
     # Events that broke the contracts' own rules (a revocation of an unknown certificate,
-    # say): a correct chain has none; the report lists them.
+    # say), described starting with the event's name: a correct chain has none.
     anomalies: list[tuple[str, EventMeta]] = field(default_factory=list)
 
 
@@ -191,11 +191,11 @@ class Replayer:
         for event in events:
             n += 1
             if type(event) is recorded:
-                fingerprint = event.fingerprint  # type: ignore[attr-defined]
+                fingerprint = event.fingerprint
                 if fingerprint in certificates:
                     anomalies.append(("CertificateRecorded twice", event.meta))
                 else:
-                    certificates[fingerprint] = event  # type: ignore[assignment]
+                    certificates[fingerprint] = event
                 continue
             handler = handlers.get(type(event))
             if handler is not None:
@@ -262,25 +262,25 @@ class Replayer:
             e.kind, e.proposer, e.expires_at, e.payload, ProposalStatus.OPEN, 0, 0, e.meta
         )
 
-    def _proposal(self, proposal_id: int, meta: EventMeta) -> ProposalState | None:
-        proposal = self.state.proposals.get(proposal_id)
+    def _proposal(self, e: VoteCast | ProposalExecuted | ProposalRejected) -> ProposalState | None:
+        proposal = self.state.proposals.get(e.id)
         if proposal is None:
-            self.state.anomalies.append((f"event of unknown proposal {proposal_id}", meta))
+            self.state.anomalies.append((f"{type(e).__name__} of unknown proposal {e.id}", e.meta))
         return proposal
 
     def _vote_cast(self, e: VoteCast) -> None:
         self.state.votes[(e.id, e.voter)] = VoteState(e.support, e.meta)
-        proposal = self._proposal(e.id, e.meta)
+        proposal = self._proposal(e)
         if proposal is not None:
             proposal.yes, proposal.no, proposal.meta = e.yes, e.no, e.meta
 
     def _proposal_executed(self, e: ProposalExecuted) -> None:
-        proposal = self._proposal(e.id, e.meta)
+        proposal = self._proposal(e)
         if proposal is not None:
             proposal.status, proposal.meta = ProposalStatus.EXECUTED, e.meta
 
     def _proposal_rejected(self, e: ProposalRejected) -> None:
-        proposal = self._proposal(e.id, e.meta)
+        proposal = self._proposal(e)
         if proposal is not None:
             proposal.status, proposal.meta = ProposalStatus.REJECTED, e.meta
 

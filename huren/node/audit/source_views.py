@@ -87,10 +87,10 @@ def read_views(
     for fp, platform_id in state.bindings:
         evidence = client.binding(fp, platform_id, block=block)
         # The view holds only a current binding's evidence; an unbound one reads as none.
-        fields: dict[str, object] = {"bound": evidence is not None}
+        seen: dict[str, object] = {"bound": evidence is not None}
         if evidence is not None:
-            fields["evidence_hash"] = hex0x(evidence)
-        bindings[binding_key(fp, platform_id)] = fields
+            seen["evidence_hash"] = hex0x(evidence)
+        bindings[binding_key(fp, platform_id)] = seen
     authorizations = snap.kind("authorization")
     for staff, platform_id in state.authorizations:
         auth = client.authorization(staff, platform_id, block=block)

@@ -53,7 +53,9 @@ def test_the_replay_holds_what_the_chain_did(audited: AuditedChain) -> None:
 def test_replay_agrees_with_the_contract_views(audited: AuditedChain) -> None:
     state = replay(audited.backend, audited.deployment)
     seen: list[tuple[int, int]] = []
-    views = read_views(audited.client, state, progress=lambda done, total: seen.append((done, total)))
+    views = read_views(
+        audited.client, state, progress=lambda done, total: seen.append((done, total))
+    )
     assert compare(expected(state), views) == []
     assert views.counts["certificate"] == 6 and seen[-1] == (6, 6)
     # The views were read for every kind the replay has.
@@ -90,7 +92,10 @@ def test_a_deleted_certificate_row_is_missing_with_its_evidence(audited: Audited
     recorded = state.certificates[staff].meta
     assert evidence.event == "CertificateRecorded"
     assert evidence.transaction_hash == "0x" + recorded.transaction_hash.hex()
-    assert (evidence.block_number, evidence.log_index) == (recorded.block_number, recorded.log_index)
+    assert (evidence.block_number, evidence.log_index) == (
+        recorded.block_number,
+        recorded.log_index,
+    )
     assert evidence.block_hash == "0x" + recorded.block_hash.hex()
 
 
@@ -140,7 +145,11 @@ def test_a_changed_validity_is_reported(audited: AuditedChain) -> None:
 def test_a_phantom_certificate_row_is_an_extra(audited: AuditedChain) -> None:
     staff = audited.facts["staff"].fingerprint
     with audited.engine.connect() as conn:
-        row = dict(conn.execute(select(T_CERTIFICATES).where(T_CERTIFICATES.c.fingerprint == staff)).one()._mapping)
+        row = dict(
+            conn.execute(select(T_CERTIFICATES).where(T_CERTIFICATES.c.fingerprint == staff))
+            .one()
+            ._mapping
+        )
     phantom = bytes(32 - 1) + b"\x42"
     row["fingerprint"] = phantom
     corrupt(audited, insert(T_CERTIFICATES).values(**row))

@@ -1,0 +1,226 @@
+"""The report (JSON and HTML with plots), a node's API as a source, and ``huren audit
+replay`` end to end on an embedded chain."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import delete, update
+from typer.testing import CliRunner
+
+from huren.api.app import create_app
+from huren.cli import app as cli
+from huren.node import demo
+from huren.node.audit.compare import compare
+from huren.node.audit.records import expected
+from huren.node.audit.replay import replay
+from huren.node.audit.report_html import bar_chart, line_chart, render_html
+from huren.node.audit.run import ApiSource, run_replay_audit
+from huren.node.audit.source_api import ApiError, read_api
+from huren.node.indexer import Indexer
+from huren.node.indexer_projection import T_CA_OPERATORS, T_CERTIFICATES
+from huren.registry.client import RegistryClient
+from huren.registry.deploy import save_deployment
+from huren.registry.types import Deployment
+from tests.api.conftest import ADMIN_KEY, ApiSettings, Services
+from tests.node.audit.conftest import AuditedChain
+
+NOW = datetime.datetime(2027, 1, 15, 8, 0, tzinfo=datetime.UTC)
+
+
+class ClientTransport:
+    """``ApiTransport`` over FastAPI's test client (the same requests ``HttpTransport``
+    sends, without a socket)."""
+
+    name = "api test"
+
+    def __init__(self, http: TestClient, key: str = ADMIN_KEY) -> None:
+        self._http = http
+        self._headers = {"Authorization": f"Bearer {key}"}
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return self._check(self._http.get(path, params=params, headers=self._headers))
+
+    def post(self, path: str, body: dict[str, Any]) -> Any:
+        return self._check(self._http.post(path, json=body, headers=self._headers))
+
+    @staticmethod
+    def _check(response: Any) -> Any:
+        if response.status_code != 200:
+            raise ApiError(f"HTTP {response.status_code}: {response.text}")
+        return response.json()
+
+
+def api_of(chain: AuditedChain) -> TestClient:
+    operator = demo.center_account("jiaxing")
+    services = Services(
+        settings=ApiSettings(),
+        backend=chain.backend,
+        client=RegistryClient(chain.backend, chain.deployment, operator),
+        operator=operator,
+        engine=chain.engine,
+        indexer=Indexer(chain.engine, chain.backend, chain.deployment),
+    )
+    return TestClient(create_app(services))
+
+
+def test_the_report_counts_plots_and_cites(audited: AuditedChain) -> None:
+    staff = audited.facts["staff"].fingerprint
+    with audited.engine.begin() as conn:
+        conn.execute(delete(T_CERTIFICATES).where(T_CERTIFICATES.c.fingerprint == staff))
+    report = run_replay_audit(
+        audited.backend,
+        audited.deployment,
+        indexes=[("node", audited.engine)],
+        clock=lambda: NOW,
+    )
+    data = report.to_json()
+    assert data["clean"] is False
+    assert data["generated_at"] == NOW.isoformat()
+    assert data["replay"]["records"]["certificate"] == 6
+    assert [s["source"] for s in data["sources"]] == ["contracts", "node"]
+    assert [s["differences"] for s in data["sources"]] == [0, 1]
+    (diff,) = data["differences"]
+    assert (diff["difference"], diff["key"]) == ("missing", "0x" + staff.hex())
+    assert diff["evidence"][0]["event"] == "CertificateRecorded"
+    stats = data["statistics"]
+    assert sum(sum(months.values()) for months in stats["issued"].values()) == 6
+    assert stats["issued"].keys() == {"zjca"}
+    assert sum(stats["revoked"]["zjca"].values()) == 1
+    assert stats["by_scope_center"] == {"alliance": 5, "regional: 嘉兴市公共资源交易中心": 1}
+    json.dumps(data)  # plain JSON all through
+
+    page = render_html(report)
+    assert (
+        page.count("<svg") == 3
+        and "<script" not in page
+        and "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    )
+    assert "0x" + staff.hex() in page and "CertificateRecorded" in page
+    assert "嘉兴市公共资源交易中心" in page
+
+
+def test_plots_scale_to_their_data_and_escape_labels() -> None:
+    svg = line_chart("t", {"<ca>": {"2026-01": 3, "2026-02": 12}, "b": {"2026-02": 1}})
+    assert "&lt;ca&gt;" in svg and "<ca>" not in svg
+    assert svg.count("<polyline") == 2 and svg.count("<circle") == 4
+    bars = bar_chart("scope", {"alliance": 70, "regional: x": 30})
+    assert bars.count("<rect") == 4  # two bars, two legend swatches
+    assert ">70<" in bars and ">30<" in bars
+    assert "nothing to plot" in line_chart("empty", {})
+
+
+def test_a_clean_api_agrees_and_a_corrupted_one_is_reported(audited: AuditedChain) -> None:
+    state = replay(audited.backend, audited.deployment)
+    with api_of(audited) as http:
+        clean = read_api(ClientTransport(http), state)
+        assert compare(expected(state), clean) == []
+        assert len(clean.records["certificate"]) == 6 and len(clean.records["proposal"]) > 0
+        old = audited.facts["old"].fingerprint
+        staff = audited.facts["staff"].fingerprint
+        operator = demo.ca_operator_account("zjca").address
+        with audited.engine.begin() as conn:
+            conn.execute(
+                update(T_CERTIFICATES)
+                .where(T_CERTIFICATES.c.fingerprint == old)
+                .values(status=1, revoked_block_number=None, revoked_block_hash=None,
+                        revoked_transaction_hash=None, revoked_log_index=None)
+            )  # fmt: skip
+            conn.execute(delete(T_CERTIFICATES).where(T_CERTIFICATES.c.fingerprint == staff))
+            conn.execute(delete(T_CA_OPERATORS).where(T_CA_OPERATORS.c.account == operator))
+        dirty = read_api(ClientTransport(http), state)
+    diffs = compare(expected(state), dirty)
+    found = {(d.difference, d.record, d.key, d.field) for d in diffs}
+    old_key = "0x" + old.hex()
+    assert ("differs", "certificate", old_key, "status") in found
+    assert ("differs", "certificate", old_key, "revocation.transaction_hash") in found
+    assert ("missing", "certificate", "0x" + staff.hex(), None) in found
+    assert ("missing", "ca_operator", f"zjca:{operator}", None) in found
+    assert {d.key for d in diffs} == {old_key, "0x" + staff.hex(), f"zjca:{operator}"}
+
+
+def test_an_api_that_answers_nonsense_is_an_error(audited: AuditedChain) -> None:
+    state = replay(audited.backend, audited.deployment)
+
+    class Garbage:
+        name = "garbage"
+
+        def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+            return [{"unexpected": True}]
+
+        def post(self, path: str, body: dict[str, Any]) -> Any:
+            return {}
+
+    with pytest.raises(ApiError, match="not a huren answer"):
+        read_api(Garbage(), state)
+
+
+def test_run_compares_with_an_api_too(audited: AuditedChain) -> None:
+    with api_of(audited) as http:
+        stages: list[str] = []
+
+        class Sink:
+            def update(self, stage: str, done: int, total: int) -> None:
+                stages.append(stage)
+
+        report = run_replay_audit(
+            audited.backend,
+            audited.deployment,
+            views=False,
+            apis=[ApiSource(ClientTransport(http), "jiaxing-ggzy")],
+            progress=Sink(),
+            clock=lambda: NOW,
+        )
+    assert report.clean
+    assert [s.source for s in report.sources] == ["api test"]
+    assert "certificates asked for at platform jiaxing-ggzy" in report.sources[0].notes
+    assert {"replay", "api test"} <= set(stages)
+
+
+def test_the_command_writes_both_reports_and_exits_by_the_verdict(
+    _audited_template: tuple[Path, Deployment, dict[str, Any]], tmp_path: Path
+) -> None:
+    template, deployment, facts = _audited_template
+    data_dir = tmp_path / "node"
+    shutil.copytree(template, data_dir, ignore=shutil.ignore_patterns("LOCK"))
+    save_deployment(data_dir / "deployment.json", deployment)
+    db = f"sqlite:///{data_dir / 'node.db'}"
+    args = ["audit", "replay", "--data-dir", str(data_dir), "--index", db]
+    out = ["--json", str(tmp_path / "r.json"), "--html", str(tmp_path / "r.html")]
+    runner = CliRunner()
+    clean = runner.invoke(cli, [*args, *out])
+    assert clean.exit_code == 0, clean.output
+    assert json.loads((tmp_path / "r.json").read_text())["clean"] is True
+    assert "<svg" in (tmp_path / "r.html").read_text()
+
+    from sqlalchemy import create_engine
+
+    engine = create_engine(db)
+    with engine.begin() as conn:
+        conn.execute(
+            update(T_CERTIFICATES)
+            .where(T_CERTIFICATES.c.fingerprint == facts["enterprise"].fingerprint)
+            .values(not_before=0)
+        )
+    engine.dispose()
+    dirty = runner.invoke(cli, [*args, *out])
+    assert dirty.exit_code == 1, dirty.output
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert [(d["field"], d["actual"]) for d in report["differences"]] == [("not_before", 0)]
+    assert "not_before" in dirty.output and "1 difference" in dirty.output
+
+
+def test_the_command_refuses_two_chains_or_none(tmp_path: Path) -> None:
+    runner = CliRunner()
+    both = runner.invoke(
+        cli, ["audit", "replay", "--chain-url", "http://127.0.0.1:1", "--data-dir", str(tmp_path)]
+    )
+    assert both.exit_code == 2 and "exactly one" in both.output
+    neither = runner.invoke(cli, ["audit", "replay"])
+    assert neither.exit_code == 2
