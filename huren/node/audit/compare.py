@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from huren.node.audit.records import KINDS, Evidence, Snapshot
+from huren.node.audit.replay import collector_paused
 
 __all__ = ["Difference", "DifferenceKind", "compare"]
 
@@ -53,20 +54,29 @@ class Difference:
 def compare(expected: Snapshot, actual: Snapshot) -> list[Difference]:
     """Every difference of ``actual`` from ``expected`` (the replay), in kind order, then
     by key. Only the kinds the source looked at, and the fields it has, are compared."""
+    with collector_paused():
+        return _compare(expected, actual)
+
+
+def _compare(expected: Snapshot, actual: Snapshot) -> list[Difference]:
     out: list[Difference] = []
     src = actual.source
+    cite = expected.evidence_of
     for kind in KINDS:
         have = actual.records.get(kind)
         want = expected.records.get(kind, {})
         if have is not None:
             for key, fields in want.items():
                 got = have.get(key)
-                evidence = expected.evidence.get((kind, key), ())
                 if got is None:
+                    evidence = cite(kind, key)
                     out.append(Difference(src, "missing", kind, key, None, fields, None, evidence))
                     continue
+                if got.items() <= fields.items():
+                    continue  # the usual case: every field the source has agrees
                 for name, value in got.items():
                     if name in fields and fields[name] != value:
+                        evidence = cite(kind, key)
                         out.append(
                             Difference(
                                 src, "differs", kind, key, name, fields[name], value, evidence

@@ -9,12 +9,17 @@ Speed. A replay of a busy registry is mostly CertificateRecorded: it is stored a
 itself (the decoded event already is an immutable record with its evidence), revocations as
 their events, so a certificate costs one dict entry and no object beyond the decoded event.
 Logs are fetched in large block ranges (``DEFAULT_REPLAY_CHUNK``); the event stream decodes
-them with its precomputed topic table.
+them with its precomputed topic table. The cyclic garbage collector is paused while events
+are folded: the state keeps every decoded event, and each collection would walk all of them
+again (measured: a third of a 100,000-record replay); the events hold no reference cycles,
+so reference counting alone frees what the replay drops.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import gc
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +64,7 @@ __all__ = [
     "ReplayedState",
     "Replayer",
     "VoteState",
+    "collector_paused",
     "replay",
 ]
 
@@ -320,12 +326,25 @@ def replay(
     stream = EventStream(backend, deployment, chunk_size=chunk_size)
     replayer = Replayer(deployment)
     total = max(end - start + 1, 0)
-    for lo in range(start, end + 1, chunk_size):
-        hi = min(lo + chunk_size - 1, end)
-        replayer.apply_all(stream.events(lo, hi))
-        if progress is not None:
-            progress(hi - start + 1, total)
+    with collector_paused():
+        for lo in range(start, end + 1, chunk_size):
+            hi = min(lo + chunk_size - 1, end)
+            replayer.apply_all(stream.events(lo, hi))
+            if progress is not None:
+                progress(hi - start + 1, total)
     state = replayer.state
     state.block_number = end
     state.block_hash = backend.block(end).hash if end >= 0 else b""
     return state
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (see the module docstring), restoring its state."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -17,6 +17,7 @@ from huren.node.audit.records import (
     hex0x,
     vote_key,
 )
+from huren.node.audit.replay import collector_paused
 from huren.node.db import models as m
 from huren.node.indexer_projection import (
     T_AUTHORIZATIONS,
@@ -83,7 +84,7 @@ def read_index(engine: Engine, name: str | None = None) -> Snapshot:
         },
     )
     ev = snap.evidence
-    with engine.connect() as conn, conn.begin():
+    with collector_paused(), engine.connect() as conn, conn.begin():
         state = conn.execute(select(T_STATE)).first()
         if state is None:
             snap.notes.append("the index has indexed nothing yet")
