@@ -11,7 +11,9 @@ BUILD_VERSION and the arguments; ``--rebuild`` builds it again.
 Then, in this run, on the same chain, best of three each: the baseline (the typed event
 stream alone: fetching and decoding every log, nothing kept), and the replay (the same plus
 folding every event into the state, which keeps them all); and the time to put the replayed
-state into the form every source is compared in (``records.expected``).
+state into the form every source is compared in (``records.expected``), to read a node's
+index of the chain (built once by the indexer, cached too) and compare it, and to read
+``--view-sample`` certificate views (py-evm executes each: the slow part of an audit).
 Prints progress, then one JSON line:
 {"events_per_s": ..., "baseline_decode_events_per_s": ..., "ratio_to_baseline": ..., ...}
 """
@@ -29,9 +31,14 @@ from pathlib import Path
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
+from sqlalchemy import Engine
 
+from huren.node.audit.compare import compare
 from huren.node.audit.records import expected
 from huren.node.audit.replay import DEFAULT_REPLAY_CHUNK, replay
+from huren.node.audit.source_index import read_index
+from huren.node.db.engine import make_engine, migrate
+from huren.node.indexer import Indexer
 from huren.registry.client import RegistryClient
 from huren.registry.deploy import FoundingMember, deploy, load_deployment, save_deployment
 from huren.registry.embedded import EmbeddedBackend
@@ -123,12 +130,31 @@ def build(path: Path, records: int, batch_size: int) -> Deployment:
         backend.close()
 
 
+def node_index(cache: Path, backend: EmbeddedBackend, deployment: Deployment) -> Engine:
+    """A node's index of the chain (built by the indexer once, cached beside the chain)."""
+    path = cache / "node.db"
+    url = f"sqlite:///{path}"
+    if not (cache / "node.db.done").exists():
+        path.unlink(missing_ok=True)
+        migrate(url)
+        engine = make_engine(url, sqlite_synchronous="OFF")
+        started = time.perf_counter()
+        indexer = Indexer(engine, backend, deployment)
+        while not indexer.step().caught_up:
+            pass
+        print(f"indexed in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        engine.dispose()
+        (cache / "node.db.done").touch()
+    return make_engine(url)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--repeats", type=int, default=3, help="best of this many runs")
+    parser.add_argument("--view-sample", type=int, default=500, help="certificate views timed")
     parser.add_argument(
         "--chunk", type=int, default=DEFAULT_REPLAY_CHUNK, help="blocks per get_logs"
     )
@@ -174,15 +200,35 @@ def main() -> int:
 
         state = replay(backend, deployment, to_block=head, chunk_size=args.chunk)
 
-        # The next step of an audit: the replayed state in the form every source compares to.
+        # The next steps of an audit: the replayed state in the form every source compares
+        # to; a node's index of the same chain read and compared; certificate views.
         started = time.perf_counter()
         snapshot = expected(state)
         snapshot_s = time.perf_counter() - started
+        engine = node_index(cache, backend, deployment)
+        try:
+            started = time.perf_counter()
+            index = read_index(engine, "node")
+            index_s = time.perf_counter() - started
+        finally:
+            engine.dispose()
+        started = time.perf_counter()
+        differences = compare(snapshot, index)
+        compare_s = time.perf_counter() - started
+        client = RegistryClient(backend, deployment)
+        sample = list(state.certificates)[: args.view_sample]
+        started = time.perf_counter()
+        for fp in sample:
+            client.certificate(fp, block=state.block_number)
+        views_s = time.perf_counter() - started
     finally:
         backend.close()
 
     if not (warm == baseline_events == state.events):
         print(f"event counts differ: {warm}, {baseline_events}, {state.events}", file=sys.stderr)
+        return 1
+    if differences:
+        print(f"the node's index differs from the replay: {differences[:3]}", file=sys.stderr)
         return 1
     if len(state.certificates) != args.records:
         print(
@@ -190,6 +236,7 @@ def main() -> int:
             file=sys.stderr,
         )
         return 1
+    n_certs = len(snapshot.records["certificate"])
     events_per_s = state.events / replay_s
     baseline = baseline_events / baseline_s
     print(f"replay: {state.events} events in {replay_s:.2f} s", file=sys.stderr)
@@ -203,9 +250,10 @@ def main() -> int:
                 "replay_s": round(replay_s, 3),
                 "repeats": args.repeats,
                 "baseline_decode_events_per_s": round(baseline),
-                "compare_form_records_per_s": round(
-                    len(snapshot.records["certificate"]) / snapshot_s
-                ),
+                "compare_form_records_per_s": round(n_certs / snapshot_s),
+                "index_read_records_per_s": round(len(index.records["certificate"]) / index_s),
+                "compare_records_per_s": round(n_certs / compare_s),
+                "certificate_views_per_s": round(len(sample) / views_s),
                 "ratio_to_baseline": round(events_per_s / baseline, 3),
                 "chain_cached": built_s is None,
                 "build_s": None if built_s is None else round(built_s, 1),

@@ -84,7 +84,7 @@ def _compare(expected: Snapshot, actual: Snapshot) -> list[Difference]:
                         )
             if kind in actual.complete:
                 for key in sorted(have.keys() - want.keys()):
-                    cited = actual.evidence.get((kind, key), ())
+                    cited = actual.evidence_of(kind, key)
                     out.append(Difference(src, "extra", kind, key, None, None, have[key], cited))
         stated = actual.counts.get(kind)
         if stated is not None and stated != len(want):

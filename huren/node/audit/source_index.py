@@ -11,7 +11,6 @@ from huren.node.audit.records import (
     Evidence,
     Snapshot,
     binding_key,
-    certificate_fields,
     enum_name,
     event_fields,
     hex0x,
@@ -33,7 +32,16 @@ from huren.node.indexer_projection import (
     T_STATE,
     T_VOTES,
 )
-from huren.registry.types import CaStatus, ProposalKind, ProposalStatus
+from huren.registry.types import (
+    CaStatus,
+    CertificateKind,
+    CertificateStatus,
+    KeyUsage,
+    ProposalKind,
+    ProposalStatus,
+    RevocationReason,
+    Scope,
+)
 
 __all__ = ["read_index"]
 
@@ -58,10 +66,6 @@ def _cited(event: str, row: Any) -> tuple[Evidence, ...]:
             row.log_index,
         ),
     )
-
-
-def _b(value: Any) -> bytes | None:
-    return None if value is None else bytes(value)
 
 
 def read_index(engine: Engine, name: str | None = None) -> Snapshot:
@@ -179,36 +183,72 @@ def read_index(engine: Engine, name: str | None = None) -> Snapshot:
     return snap
 
 
+_KIND = {int(v): v.name.lower() for v in CertificateKind}
+_USAGE = {int(v): v.name.lower() for v in KeyUsage}
+_SCOPE = {int(v): v.name.lower() for v in Scope}
+_STATUS = {int(v): v.name.lower() for v in CertificateStatus}
+_REASON = {int(v): v.name.lower() for v in RevocationReason}
+
+
+def _h(value: Any) -> str | None:
+    return None if value is None else "0x" + bytes(value).hex()
+
+
 def _certificates(conn: Any, snap: Snapshot) -> None:
+    """Every certificate row, built inline (the bulk of an index); an enum number that names
+    nothing (a corrupted row) is kept as the number so that the report shows it."""
     records = snap.kind("certificate")
-    ev = snap.evidence
-    for r in conn.execute(select(T_CERTIFICATES)).yield_per(10_000):
-        key = "0x" + bytes(r.fingerprint).hex()
-        fields = certificate_fields(
-            ca_id=r.ca_id,
-            issuer_key_id=bytes(r.issuer_key_id),
-            holder=bytes(r.holder),
-            predecessor=_b(r.predecessor),
-            kind=r.kind,
-            usage=r.usage,
-            scope=r.scope,
-            center=r.center,
-            not_before=r.not_before,
-            not_after=r.not_after,
-            status=r.status,
-            revocation_reason=r.revocation_reason,
-            revoked_at=r.revoked_at,
-            revoked_by=r.revoked_by,
+    c = T_CERTIFICATES.c
+    query = select(
+        c.fingerprint, c.ca_id, c.issuer_key_id, c.holder, c.predecessor, c.kind, c.usage,
+        c.scope, c.center, c.not_before, c.not_after, c.status, c.revocation_reason,
+        c.revoked_at, c.revoked_by, c.block_number, c.block_hash, c.transaction_hash,
+        c.log_index, c.revoked_block_number, c.revoked_block_hash, c.revoked_transaction_hash,
+        c.revoked_log_index,
+    )  # fmt: skip
+    for (
+        fingerprint, ca_id, issuer_key_id, holder, predecessor, kind, usage, scope, center,
+        not_before, not_after, status, reason, revoked_at, revoked_by, block_number,
+        block_hash, transaction_hash, log_index, revoked_block_number, revoked_block_hash,
+        revoked_transaction_hash, revoked_log_index,
+    ) in conn.execute(query).yield_per(10_000):  # fmt: skip
+        records["0x" + bytes(fingerprint).hex()] = {
+            "ca_id": ca_id,
+            "issuer_key_id": _h(issuer_key_id),
+            "holder": _h(holder),
+            "predecessor": _h(predecessor),
+            "kind": _KIND.get(kind, kind),
+            "usage": _USAGE.get(usage, usage),
+            "scope": _SCOPE.get(scope, scope),
+            "center": center,
+            "not_before": not_before,
+            "not_after": not_after,
+            "status": _STATUS.get(status, status),
+            "revocation_reason": None if reason is None else _REASON.get(reason, reason),
+            "revoked_at": revoked_at,
+            "revoked_by": revoked_by,
+            "event.block_number": block_number,
+            "event.block_hash": _h(block_hash),
+            "event.transaction_hash": _h(transaction_hash),
+            "event.log_index": log_index,
+            "revocation.block_number": revoked_block_number,
+            "revocation.block_hash": _h(revoked_block_hash),
+            "revocation.transaction_hash": _h(revoked_transaction_hash),
+            "revocation.log_index": revoked_log_index,
+        }
+
+    def cite(kind: str, key: str) -> tuple[Evidence, ...]:
+        found = records.get(key) if kind == "certificate" else None
+        if found is None:
+            return ()
+        return (
+            Evidence(
+                "CertificateRecorded",
+                found["event.block_number"],
+                found["event.block_hash"] or "",
+                found["event.transaction_hash"] or "",
+                found["event.log_index"],
+            ),
         )
-        fields.update(_ev(r))
-        fields.update(
-            event_fields(
-                "revocation",
-                r.revoked_block_number,
-                _b(r.revoked_block_hash),
-                _b(r.revoked_transaction_hash),
-                r.revoked_log_index,
-            )
-        )
-        records[key] = fields
-        ev[("certificate", key)] = _cited("CertificateRecorded", r)
+
+    snap.cite = cite
