@@ -12,7 +12,7 @@ from huren.node.audit.records import expected
 from huren.node.audit.replay import ReplayedState, replay
 from huren.node.audit.source_index import read_index
 from huren.node.audit.source_views import read_views
-from huren.node.demo import ca_operator_account
+from huren.node.demo import ca_operator_account, demo_account
 from huren.node.indexer_projection import (
     T_AUTHORIZATIONS,
     T_BINDINGS,
@@ -65,14 +65,23 @@ def test_replay_agrees_with_the_contract_views(audited: AuditedChain) -> None:
     }  # fmt: skip
 
 
-def test_the_views_report_a_record_the_replay_lacks(audited: AuditedChain) -> None:
-    """Replaying only up to an earlier block while reading the views at the head is how a
-    replay that missed events would look: the later records are extras or counted."""
+def test_the_views_report_what_a_replay_missed(audited: AuditedChain) -> None:
+    """A replay that stops before the renewal's block, compared with the views at the head,
+    is how a replay that missed events looks: the registry counts one certificate more, and
+    the later governance shows as extra or differing."""
     state = replay(audited.backend, audited.deployment)
-    earlier = replay(audited.backend, audited.deployment, to_block=state.block_number - 1)
+    renewal_block = max(e.meta.block_number for e in state.certificates.values())
+    earlier = replay(audited.backend, audited.deployment, to_block=renewal_block - 1)
     earlier.block_number = state.block_number  # read the views at the head
     diffs = compare(expected(earlier), read_views(audited.client, earlier))
-    assert diffs, "a missed block must show"
+    found = {(d.difference, d.record, d.key) for d in diffs}
+    assert ("count", "certificate", "*") in found
+    (count,) = [d for d in diffs if d.difference == "count"]
+    assert (count.expected, count.actual) == (5, 6)
+    last_proposal = str(max(state.proposals))
+    assert ("extra", "proposal", last_proposal) in found
+    assert ("missing", "ca_operator", f"zjca:{demo_account('colleague').address}") not in found
+    assert ("extra", "ca_operator", f"zjca:{demo_account('colleague').address}") in found
     assert all(d.source == "contracts" for d in diffs)
 
 

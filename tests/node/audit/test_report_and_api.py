@@ -23,13 +23,17 @@ from huren.node.audit.replay import replay
 from huren.node.audit.report_html import bar_chart, line_chart, render_html
 from huren.node.audit.run import ApiSource, run_replay_audit
 from huren.node.audit.source_api import ApiError, read_api
+from huren.node.db.engine import make_engine, migrate
 from huren.node.indexer import Indexer
 from huren.node.indexer_projection import T_CA_OPERATORS, T_CERTIFICATES
 from huren.registry.client import RegistryClient
 from huren.registry.deploy import save_deployment
+from huren.registry.jsonrpc import JsonRpcBackend
 from huren.registry.types import Deployment
 from tests.api.conftest import ADMIN_KEY, ApiSettings, Services
 from tests.node.audit.conftest import AuditedChain
+from tests.node.test_indexer import exercise, index_all
+from tests.support.anvil import AnvilProcess
 
 NOW = datetime.datetime(2027, 1, 15, 8, 0, tzinfo=datetime.UTC)
 
@@ -224,3 +228,49 @@ def test_the_command_refuses_two_chains_or_none(tmp_path: Path) -> None:
     assert both.exit_code == 2 and "exactly one" in both.output
     neither = runner.invoke(cli, ["audit", "replay"])
     assert neither.exit_code == 2
+
+
+@pytest.mark.anvil
+def test_the_command_audits_a_json_rpc_chain(anvil: AnvilProcess, tmp_path: Path) -> None:
+    """The same audit over JSON-RPC (anvil): logs fetched in large ranges, views read by the
+    thread pool, a node's index compared; then a corrupted index is caught."""
+    backend = JsonRpcBackend(anvil.url, chain_id=anvil.chain_id)
+    try:
+        deployment = demo.seed(backend)
+        facts = exercise(backend, deployment)
+        db = f"sqlite:///{tmp_path / 'node.db'}"
+        migrate(db)
+        engine = make_engine(db)
+        index_all(Indexer(engine, backend, deployment))
+    finally:
+        backend.close()
+    save_deployment(tmp_path / "deployment.json", deployment)
+    args = [
+        "audit",
+        "replay",
+        "--chain-url",
+        anvil.url,
+        "--deployment",
+        str(tmp_path / "deployment.json"),
+    ]
+    args += ["--index", db, "--json", str(tmp_path / "r.json"), "--html", str(tmp_path / "r.html")]
+    runner = CliRunner()
+    clean = runner.invoke(cli, args)
+    assert clean.exit_code == 0, clean.output
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["replay"]["records"]["certificate"] == 6
+    assert [s["differences"] for s in report["sources"]] == [0, 0]
+
+    with engine.begin() as conn:
+        conn.execute(
+            update(T_CERTIFICATES)
+            .where(T_CERTIFICATES.c.fingerprint == facts["old"].fingerprint)
+            .values(revocation_reason=1)
+        )
+    engine.dispose()
+    dirty = runner.invoke(cli, args)
+    assert dirty.exit_code == 1, dirty.output
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert [(d["field"], d["expected"], d["actual"]) for d in report["differences"]] == [
+        ("revocation_reason", "superseded", "key_compromise")
+    ]
