@@ -8,13 +8,13 @@ events it rests on (the first ``MAX_ROWS``; the JSON report has them all).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any
 
 from huren.node.audit.report import AuditReport
 
-__all__ = ["MAX_ROWS", "bar_chart", "line_chart", "render_html"]
+__all__ = ["MAX_ROWS", "bar_chart", "line_chart", "month_range", "render_html"]
 
 MAX_ROWS = 2_000
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
@@ -69,10 +69,29 @@ def _legend(names: Sequence[str]) -> list[str]:
     return out
 
 
-def line_chart(title: str, series: dict[str, dict[str, int]]) -> str:
-    """One line per series over the union of their x values (sorted; e.g. months)."""
-    xs = sorted({x for values in series.values() for x in values})
-    if not xs:
+def month_range(months: Iterable[str]) -> list[str]:
+    """Every ``YYYY-MM`` from the earliest of ``months`` to the latest (a month without
+    events is a zero on the plot, not a gap the line skips)."""
+    present = sorted(set(months))
+    if not present:
+        return []
+    year, month = map(int, present[0].split("-"))
+    out = []
+    while True:
+        label = f"{year:04d}-{month:02d}"
+        out.append(label)
+        if label >= present[-1]:
+            return out
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def line_chart(
+    title: str, series: dict[str, dict[str, int]], xs: Sequence[str] | None = None
+) -> str:
+    """One line per series over ``xs`` (default: the union of their x values, sorted)."""
+    if xs is None:
+        xs = sorted({x for values in series.values() for x in values})
+    if not xs or not series:
         return f"<p>{_e(title)}: nothing to plot.</p>"
     top = max(v for values in series.values() for v in values.values())
     parts, scale = _frame(title, _ticks(top))
@@ -224,10 +243,11 @@ def render_html(report: AuditReport) -> str:
         ],
     )
     s = r.stats
+    months = month_range(m for per_ca in (*s.issued.values(), *s.revoked.values()) for m in per_ca)
     plots = "".join(
         [
-            line_chart("Certificates recorded per CA per month", s.issued),
-            line_chart("Certificates revoked per CA per month", s.revoked),
+            line_chart("Certificates recorded per CA per month", s.issued, months),
+            line_chart("Certificates revoked per CA per month", s.revoked, months),
             bar_chart("Certificates by scope and center", s.by_scope_center),
         ]
     )

@@ -20,7 +20,7 @@ from huren.node import demo
 from huren.node.audit.compare import compare
 from huren.node.audit.records import expected
 from huren.node.audit.replay import replay
-from huren.node.audit.report_html import bar_chart, line_chart, render_html
+from huren.node.audit.report_html import bar_chart, line_chart, month_range, render_html
 from huren.node.audit.run import ApiSource, run_replay_audit
 from huren.node.audit.source_api import ApiError, read_api
 from huren.node.db.engine import make_engine, migrate
@@ -118,6 +118,11 @@ def test_plots_scale_to_their_data_and_escape_labels() -> None:
     assert bars.count("<rect") == 4  # two bars, two legend swatches
     assert ">70<" in bars and ">30<" in bars
     assert "nothing to plot" in line_chart("empty", {})
+    assert month_range(["2026-11", "2027-02", "2026-12"]) == [
+        "2026-11", "2026-12", "2027-01", "2027-02",
+    ]  # fmt: skip
+    gaps = line_chart("t", {"a": {"2026-11": 1, "2027-02": 2}}, month_range(["2026-11", "2027-02"]))
+    assert gaps.count("<circle") == 4 and "a 2027-01: 0" in gaps
 
 
 def test_a_clean_api_agrees_and_a_corrupted_one_is_reported(audited: AuditedChain) -> None:
