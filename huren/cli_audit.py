@@ -109,6 +109,14 @@ def replay_command(
         typer.Option(help="platform to ask the APIs for certificates at (default: first active)"),
     ] = None,
     views: Annotated[bool, typer.Option(help="compare with the contracts' views")] = True,
+    view_sample: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="read only this many certificates (at random) by contract view: each costs "
+            "an EVM call (default: all)",
+        ),
+    ] = None,
     to_block: Annotated[
         int | None, typer.Option(help="replay up to this block (default head)")
     ] = None,
@@ -155,6 +163,7 @@ def replay_command(
                 backend,
                 dep,
                 views=views,
+                view_sample=view_sample,
                 indexes=[(_hide_password(u), e) for u, e in engines],
                 apis=apis,
                 to_block=to_block,

@@ -66,7 +66,10 @@ def _compare(expected: Snapshot, actual: Snapshot) -> list[Difference]:
         have = actual.records.get(kind)
         want = expected.records.get(kind, {})
         if have is not None:
-            for key, fields in want.items():
+            sample = actual.sampled.get(kind)
+            keys = want.keys() if sample is None else sample & want.keys()
+            for key in keys:
+                fields = want[key]
                 got = have.get(key)
                 if got is None:
                     evidence = cite(kind, key)

@@ -136,6 +136,8 @@ class Snapshot:
     counts: dict[str, int] = field(default_factory=dict)
     evidence: dict[tuple[str, str], tuple[Evidence, ...]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    # Kinds the source looked at for some keys only (a sample): only those are compared.
+    sampled: dict[str, set[str]] = field(default_factory=dict)
     # Evidence computed on demand for records not in ``evidence`` (the replay's certificates:
     # only the few that differ need it).
     cite: Callable[[str, str], tuple[Evidence, ...]] | None = None

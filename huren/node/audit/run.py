@@ -50,6 +50,7 @@ def run_replay_audit(
     deployment: Deployment,
     *,
     views: bool = True,
+    view_sample: int | None = None,
     indexes: Sequence[tuple[str, Engine]] = (),
     apis: Sequence[ApiSource] = (),
     to_block: int | None = None,
@@ -59,7 +60,8 @@ def run_replay_audit(
 ) -> AuditReport:
     """Replay the deployment's events up to ``to_block`` (default the head) and compare the
     result with the contracts' views at that block (``views``), with each ``(name, engine)``
-    index and each API."""
+    index and each API. ``view_sample``: read only that many certificates (at random) by
+    view."""
     sink = progress or _Silent()
 
     def stage(name: str) -> Callable[[int, int], None]:
@@ -74,7 +76,11 @@ def run_replay_audit(
     sources: list[Snapshot] = []
     if views:
         client = RegistryClient(backend, deployment)
-        sources.append(read_views(client, state, progress=stage("contract views")))
+        sources.append(
+            read_views(
+                client, state, certificate_sample=view_sample, progress=stage("contract views")
+            )
+        )
     for name, engine in indexes:
         sink.update(f"index {name}", 0, 1)
         sources.append(read_index(engine, name))

@@ -10,6 +10,7 @@ that progress can be shown.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -27,9 +28,16 @@ Progress = Callable[[int, int], None]
 
 
 def read_views(
-    client: RegistryClient, state: ReplayedState, *, progress: Progress | None = None
+    client: RegistryClient,
+    state: ReplayedState,
+    *,
+    certificate_sample: int | None = None,
+    seed: int | None = None,
+    progress: Progress | None = None,
 ) -> Snapshot:
-    """The contracts' state at ``state.block_number`` for every record the views can show."""
+    """The contracts' state at ``state.block_number`` for every record the views can show;
+    with ``certificate_sample``, for that many certificates drawn at random (``seed``; the
+    view of each costs an EVM call, minutes for 100,000 on the embedded chain)."""
     block = state.block_number
     snap = Snapshot("contracts", complete={"member", "ca", "ca_operator", "platform", "proposal"})
     accounts = dict.fromkeys([*state.members, *client.members(block=block)])
@@ -82,7 +90,7 @@ def read_views(
         if vote != Vote.NONE:
             votes[vote_key(proposal_id, voter)] = {"support": vote == Vote.YES}
     snap.put("quorum", "quorum", {"percent": client.quorum_percent(block=block)})
-    _certificates(client, state, snap, progress)
+    _certificates(client, state, snap, progress, certificate_sample, seed)
     bindings = snap.kind("binding")
     for fp, platform_id in state.bindings:
         evidence = client.binding(fp, platform_id, block=block)
@@ -106,12 +114,25 @@ def read_views(
 
 
 def _certificates(
-    client: RegistryClient, state: ReplayedState, snap: Snapshot, progress: Progress | None
+    client: RegistryClient,
+    state: ReplayedState,
+    snap: Snapshot,
+    progress: Progress | None,
+    sample: int | None,
+    seed: int | None,
 ) -> None:
     block = state.block_number
     snap.counts["certificate"] = client.certificate_count(block=block)
     records = snap.kind("certificate")
     fingerprints = list(state.certificates)
+    if sample is not None and sample < len(fingerprints):
+        seed = random.SystemRandom().randrange(2**32) if seed is None else seed
+        fingerprints = random.Random(seed).sample(fingerprints, sample)
+        snap.sampled["certificate"] = {"0x" + fp.hex() for fp in fingerprints}
+        snap.notes.append(
+            f"certificates: a random sample of {sample} of {len(state.certificates)} "
+            f"(seed {seed}) read by view; the count of all checked"
+        )
 
     def one(fp: bytes) -> CertificateRecord | None:
         try:

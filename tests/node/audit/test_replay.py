@@ -231,3 +231,23 @@ def test_forged_evidence_and_a_flipped_binding_are_reported(audited: AuditedChai
         ("binding", "bound", False),
         ("certificate", "event.transaction_hash", "0x" + "99" * 32),
     ]
+
+
+def test_a_view_sample_compares_only_the_sampled_certificates(audited: AuditedChain) -> None:
+    state = replay(audited.backend, audited.deployment)
+    views = read_views(audited.client, state, certificate_sample=2, seed=7)
+    sampled = views.sampled["certificate"]
+    assert len(sampled) == 2 and set(views.records["certificate"]) == sampled
+    assert any("seed 7" in note for note in views.notes)
+    assert compare(expected(state), views) == []  # the 4 others are not "missing"
+    again = read_views(audited.client, state, certificate_sample=2, seed=7)
+    assert again.sampled == views.sampled
+    # A sampled certificate that the view lacks is still reported.
+    earlier = replay(audited.backend, audited.deployment)
+    phantom = next(iter(earlier.certificates.values()))
+    fake = bytes(31) + b"\x07"
+    earlier.certificates[fake] = phantom
+    views = read_views(audited.client, earlier, certificate_sample=7, seed=1)
+    diffs = compare(expected(earlier), views)
+    assert ("missing", "0x" + fake.hex()) in {(d.difference, d.key) for d in diffs}
+    assert [(d.expected, d.actual) for d in diffs if d.difference == "count"] == [(7, 6)]
