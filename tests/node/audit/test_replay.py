@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 
 from huren.node.audit.compare import Difference, compare
 from huren.node.audit.records import expected
-from huren.node.audit.replay import ReplayedState, replay
+from huren.node.audit.replay import ReplayedState, Replayer, replay
 from huren.node.audit.source_index import read_index
 from huren.node.audit.source_views import read_views
 from huren.node.demo import ca_operator_account, demo_account
+from huren.node.indexer import Indexer
 from huren.node.indexer_projection import (
     T_AUTHORIZATIONS,
     T_BINDINGS,
@@ -21,7 +22,11 @@ from huren.node.indexer_projection import (
     T_CERTIFICATES,
     T_MEMBERS,
 )
+from huren.registry.event_types import CaSuspended, CertificateRevoked, EventMeta, ProposalExecuted
+from huren.registry.types import Deployment, RevocationReason
 from tests.node.audit.conftest import AuditedChain
+from tests.node.conftest import SeededChain
+from tests.node.test_indexer import exercise, index_all
 
 
 def index_differences(chain: AuditedChain) -> tuple[ReplayedState, list[Difference]]:
@@ -251,3 +256,48 @@ def test_a_view_sample_compares_only_the_sampled_certificates(audited: AuditedCh
     diffs = compare(expected(earlier), views)
     assert ("missing", "0x" + fake.hex()) in {(d.difference, d.key) for d in diffs}
     assert [(d.expected, d.actual) for d in diffs if d.difference == "count"] == [(7, 6)]
+
+
+def test_an_index_on_either_database_agrees_and_a_change_shows(
+    seeded: SeededChain, engine: Engine
+) -> None:
+    """The index reader on SQLite and PostgreSQL (bytea, bigints, booleans read back alike)."""
+    facts = exercise(seeded.backend, seeded.deployment)
+    index_all(Indexer(engine, seeded.backend, seeded.deployment))
+    state = replay(seeded.backend, seeded.deployment)
+    assert compare(expected(state), read_index(engine, "node")) == []
+    enterprise = facts["enterprise"].fingerprint
+    with engine.begin() as conn:
+        conn.execute(
+            update(T_CERTIFICATES)
+            .where(T_CERTIFICATES.c.fingerprint == enterprise)
+            .values(holder=b"\x01" * 32)
+        )
+    diffs = compare(expected(state), read_index(engine, "node"))
+    assert [(d.key, d.field, d.actual) for d in diffs] == [
+        ("0x" + enterprise.hex(), "holder", "0x" + "01" * 32)
+    ]
+
+
+def test_events_that_break_the_contracts_rules_are_anomalies() -> None:
+    """A correct chain cannot emit these; a replay of a forged or broken log source must
+    say so rather than fold them silently."""
+    deployment = Deployment("0x" + "11" * 20, "0x" + "22" * 20, 1, 1)
+    meta = EventMeta(5, b"\x05" * 32, b"\x06" * 32, 0, deployment.registry)
+    replayer = Replayer(deployment)
+    fp = b"\x09" * 32
+    replayer.apply_all(
+        [
+            CertificateRevoked(
+                meta, fp, "zjca", RevocationReason.KEY_COMPROMISE, 1, "0x" + "33" * 20
+            ),
+            CaSuspended(meta, "nobody"),
+            ProposalExecuted(meta, 42),
+        ]
+    )
+    assert [what for what, _ in replayer.state.anomalies] == [
+        "CertificateRevoked of no certificate",
+        "CaSuspended of no CA",
+        "ProposalExecuted of unknown proposal 42",
+    ]
+    assert replayer.state.events == 3 and replayer.state.revocations == {}
