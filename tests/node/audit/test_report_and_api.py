@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 import json
 import shutil
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ from huren.node.audit.records import expected
 from huren.node.audit.replay import replay
 from huren.node.audit.report_html import bar_chart, line_chart, month_range, render_html
 from huren.node.audit.run import ApiSource, run_replay_audit
-from huren.node.audit.source_api import ApiError, read_api
+from huren.node.audit.source_api import ApiError, HttpTransport, read_api
 from huren.node.db.engine import make_engine, migrate
 from huren.node.indexer import Indexer
 from huren.node.indexer_projection import T_CA_OPERATORS, T_CERTIFICATES
@@ -279,3 +281,42 @@ def test_the_command_audits_a_json_rpc_chain(anvil: AnvilProcess, tmp_path: Path
     assert [(d["field"], d["expected"], d["actual"]) for d in report["differences"]] == [
         ("revocation_reason", "superseded", "key_compromise")
     ]
+
+
+def test_the_http_transport_sends_the_key_and_turns_failures_into_api_errors() -> None:
+    seen: list[tuple[str, str | None, bytes]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            seen.append((self.path, self.headers.get("Authorization"), self.rfile.read(length)))
+            status = 403 if self.path.startswith("/refused") else 200
+            body = b'{"code": "NO"}' if status == 403 else b'{"ok": [1, 2]}'
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = _answer
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        api = HttpTransport(base, "hrk_secret", timeout_s=5)
+        assert api.get("/v1/x", {"limit": 5}) == {"ok": [1, 2]}
+        assert api.post("/v1/y", {"a": 1}) == {"ok": [1, 2]}
+        assert seen[0] == ("/v1/x?limit=5", "Bearer hrk_secret", b"")
+        assert seen[1] == ("/v1/y", "Bearer hrk_secret", b'{"a": 1}')
+        with pytest.raises(ApiError, match="HTTP 403"):
+            api.get("/refused")
+    finally:
+        server.shutdown()
+        server.server_close()
+    with pytest.raises(ApiError):
+        HttpTransport(base, "k", timeout_s=5).get("/v1/x")  # nobody listens any more
