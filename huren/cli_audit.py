@@ -100,9 +100,7 @@ def replay_command(
     ] = None,
     api_key: Annotated[
         str | None,
-        typer.Option(
-            envvar="HUREN_AUDIT_API_KEY", help="the API key for --api [HUREN_AUDIT_API_KEY]"
-        ),
+        typer.Option(envvar="HUREN_AUDIT_API_KEY", help="the API key for --api"),
     ] = None,
     platform: Annotated[
         str | None,

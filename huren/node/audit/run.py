@@ -83,7 +83,7 @@ def run_replay_audit(
         )
     for name, engine in indexes:
         sink.update(f"index {name}", 0, 1)
-        sources.append(read_index(engine, name))
+        sources.append(read_index(engine, name, replayed_block=state.block_number))
         sink.update(f"index {name}", 1, 1)
     for api in apis:
         label = api.transport.name

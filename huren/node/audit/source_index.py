@@ -68,9 +68,11 @@ def _cited(event: str, row: Any) -> tuple[Evidence, ...]:
     )
 
 
-def read_index(engine: Engine, name: str | None = None) -> Snapshot:
+def read_index(
+    engine: Engine, name: str | None = None, *, replayed_block: int | None = None
+) -> Snapshot:
     """The index behind ``engine`` (source name: ``name`` or the database URL, password
-    hidden)."""
+    hidden); ``replayed_block`` notes whether the index has caught up with the replay."""
     label = name or f"index {engine.url.render_as_string(hide_password=True)}"
     snap = Snapshot(
         label,
@@ -94,6 +96,11 @@ def read_index(engine: Engine, name: str | None = None) -> Snapshot:
             snap.notes.append("the index has indexed nothing yet")
         else:
             snap.notes.append(f"indexed up to block {state.block_number}")
+            if replayed_block is not None and state.block_number != replayed_block:
+                snap.notes.append(
+                    f"the index is at block {state.block_number}, the replay at "
+                    f"{replayed_block}: records of the blocks between show as differences"
+                )
         for r in conn.execute(select(T_MEMBERS)):
             fields = {"name": r.name, "region_code": r.region_code, "index": r.member_index}
             snap.put("member", r.account, {**fields, "active": r.active, **_ev(r)})

@@ -95,6 +95,14 @@ def test_a_clean_index_reports_no_differences(audited: AuditedChain) -> None:
     assert diffs == []
 
 
+def test_an_index_behind_the_replay_is_noted(audited: AuditedChain) -> None:
+    head = audited.backend.block_number()
+    ahead = read_index(audited.engine, "node", replayed_block=head + 5)
+    assert any(f"the replay at {head + 5}" in note for note in ahead.notes)
+    level = read_index(audited.engine, "node", replayed_block=head)
+    assert level.notes == [f"indexed up to block {head}"]
+
+
 def test_a_deleted_certificate_row_is_missing_with_its_evidence(audited: AuditedChain) -> None:
     staff = audited.facts["staff"].fingerprint
     corrupt(audited, delete(T_CERTIFICATES).where(T_CERTIFICATES.c.fingerprint == staff))
