@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
+from huren.cli_audit import audit_app
 from huren.cli_bid import bid_app
 from huren.cli_network import network_app
 from huren.cli_pki import pki_app
@@ -20,6 +21,7 @@ app = typer.Typer(help="huren: CA mutual recognition on a consortium chain.", no
 app.add_typer(network_app, name="network")
 app.add_typer(bid_app, name="bid")
 app.add_typer(pki_app, name="pki")
+app.add_typer(audit_app, name="audit")
 console = Console()
 
 DataDir = Annotated[Path | None, typer.Option(help="node data directory [HUREN_DATA_DIR]")]
