@@ -317,6 +317,6 @@ def test_an_existing_phone_account_gets_wechat_bound(phones: Phones, clock: Fake
     assert not bound.created and bound.account.id == login.account.id
 
 
-def test_unused_account_service_accessors(accounts: AccountService) -> None:
+def test_an_unknown_account_is_not_found(accounts: AccountService) -> None:
     with pytest.raises(AccountNotFound):
         accounts.account("0" * 32)
