@@ -27,8 +27,8 @@ def test_sms_outbox_newest_first_per_phone() -> None:
     sms = SimulatedSms(keep=3)
     ids = [sms.send(p, f"text {i}") for i, p in enumerate(["13800138000", "13900139000"] * 2)]
     assert len(set(ids)) == 4
-    assert [m.text for m in sms.outbox("13800138000")] == ["text 2", "text 0"]
-    assert len(sms.outbox()) == 3  # keeps the newest three
+    assert [m.text for m in sms.outbox("13800138000")] == ["text 2"]  # keeps the newest 3
+    assert [m.text for m in sms.outbox()] == ["text 3", "text 2", "text 1"]
     for tail, error in (("0000", PortRefused), ("0408", PortTimeout), ("0503", PortUnavailable)):
         with pytest.raises(error):
             sms.send("1381234" + tail, "x")
