@@ -8,7 +8,9 @@ engine and indexer) and closes it when the app shuts down. Areas:
 - ``/v1/recognition``: recognition answers from the index (platform key or admin key);
 - ``/v1/consortium``: members, CAs, platforms, proposals from the index (any key);
   proposals and votes through the node's operator account (admin key);
-- ``/v1/platform-keys``: the center's platform API keys (admin key).
+- ``/v1/platform-keys``: the center's platform API keys (admin key);
+- ``/v1/auth``, ``/v1/account``, ``/v1/identity``, ``/v1/messages``: people's accounts,
+  identity verification and inbox (account access tokens; ``node.account_services``).
 
 Every error is RFC 9457 problem JSON with a stable ``code`` (``huren.api.problems``).
 
@@ -27,7 +29,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from huren.api import problems
 from huren.api.deps import NodeServices, install_state
-from huren.api.routers import consortium, health, platform_keys, recognition
+from huren.api.routers import (
+    account,
+    auth,
+    consortium,
+    health,
+    identity,
+    messages,
+    platform_keys,
+    recognition,
+)
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
@@ -64,6 +75,11 @@ def create_app(node: NodeServices) -> FastAPI:
     problems.install(app)
     for module in (health, recognition, consortium, platform_keys):
         app.include_router(module.router)
+    app.state.account_services = getattr(node, "account_services", None)
+    for router in (auth.router, auth.dev_router, account.router, identity.router):
+        app.include_router(router)
+    app.include_router(messages.router)
+    app.include_router(messages.internal_router)
     app.add_middleware(recognition.FastPath)  # inside BodyLimit: that refuses first
     app.add_middleware(BodyLimit)
     return app
