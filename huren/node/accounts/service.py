@@ -63,6 +63,8 @@ SMS_PER_PHONE_DAY = Limit(10, 86_400, "codes to one phone")
 SMS_PER_CLIENT_HOUR = Limit(20, 3_600, "codes from one client address")
 PASSWORD_FAILURES_PER_PHONE = Limit(10, 900, "failed password logins of one phone")
 PASSWORD_FAILURES_PER_CLIENT = Limit(30, 900, "failed password logins from one client")
+# A certificate password guards revocation and the like: few tries per account.
+CERTIFICATE_PASSWORD_FAILURES = Limit(5, 900, "wrong certificate passwords of one account")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,7 @@ class Policy:
     sms_per_client_hour: Limit = SMS_PER_CLIENT_HOUR
     password_failures_per_phone: Limit = PASSWORD_FAILURES_PER_PHONE
     password_failures_per_client: Limit = PASSWORD_FAILURES_PER_CLIENT
+    certificate_password_failures: Limit = CERTIFICATE_PASSWORD_FAILURES
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,19 +388,25 @@ class AccountService:
         check_certificate_password(new)
         with _committing(self.engine) as session:
             row = self._account(session, account_id)
-            if old is not None and not self._verify(row.certificate_password_hash, old):
-                raise WrongPassword("the old certificate password is wrong")
+            if old is not None:
+                self._check_certificate_password(session, row, old)
             self._use_code(session, row.phone, Purpose.CERTIFICATE_PASSWORD, code)
             row.certificate_password_hash = self._hasher.hash(new)
             row.updated_at = self.now()
             session.add(row)
 
     def verify_certificate_password(self, account_id: str, password: str) -> None:
-        """For revocation and the like: ``WrongPassword`` unless it is the account's."""
-        with Session(self.engine) as session:
-            row = self._account(session, account_id)
+        """For revocation and the like: ``WrongPassword`` unless it is the account's;
+        ``RateLimited`` after 5 wrong ones in 15 minutes (even for the right one)."""
+        with _committing(self.engine) as session:
+            self._check_certificate_password(session, self._account(session, account_id), password)
+
+    def _check_certificate_password(self, session: Session, row: Account, password: str) -> None:
+        key, limit = f"certpw:{row.id}", self.policy.certificate_password_failures
+        ratelimit.check(session, key, limit, self.now())
         if not self._verify(row.certificate_password_hash, password):
-            raise WrongPassword("wrong certificate password")
+            ratelimit.hit(session, key, self.now(), keep=limit.window)
+            raise _Committed(WrongPassword("wrong certificate password"))
 
     # -- helpers -------------------------------------------------------------------------
 

@@ -320,3 +320,18 @@ def test_an_existing_phone_account_gets_wechat_bound(phones: Phones, clock: Fake
 def test_an_unknown_account_is_not_found(accounts: AccountService) -> None:
     with pytest.raises(AccountNotFound):
         accounts.account("0" * 32)
+
+
+def test_wrong_certificate_passwords_are_limited(phones: Phones, clock: FakeClock) -> None:
+    account_id = register(phones).account.id
+    clock.advance(60)
+    phones.accounts.send_certificate_password_code(account_id, "c")
+    code = latest_code(phones.accounts.ports, PHONE)
+    phones.accounts.change_certificate_password(account_id, code, None, "123456")
+    for _ in range(5):
+        with pytest.raises(WrongPassword):
+            phones.accounts.verify_certificate_password(account_id, "000000")
+    with pytest.raises(RateLimited):
+        phones.accounts.verify_certificate_password(account_id, "123456")
+    clock.advance(900)
+    phones.accounts.verify_certificate_password(account_id, "123456")
