@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -49,7 +49,7 @@ from huren.node.accounts.validation import (
     check_password,
     normalize_phone,
 )
-from huren.node.db.accounts_tables import Account, RefreshToken, SmsCode
+from huren.node.db.accounts_tables import Account, RateLimitHit, RefreshToken, SmsCode
 from huren.node.db.engine import write_session
 from huren.node.ports import PortRefused, Ports
 
@@ -407,6 +407,29 @@ class AccountService:
         if not self._verify(row.certificate_password_hash, password):
             ratelimit.hit(session, key, self.now(), keep=limit.window)
             raise _Committed(WrongPassword("wrong certificate password"))
+
+    def purge(self) -> int:
+        """Delete what can no longer matter: codes expired a day ago, refresh tokens past
+        their expiry, rate-limit hits older than the longest window. How many rows went."""
+        now, p = self.now(), self.policy
+        longest = max(
+            limit.window
+            for limit in (
+                p.sms_per_phone_minute,
+                p.sms_per_phone_day,
+                p.sms_per_client_hour,
+                p.password_failures_per_phone,
+                p.password_failures_per_client,
+                p.certificate_password_failures,
+            )
+        )
+        statements = [
+            delete(SmsCode).where(col(SmsCode.expires_at) < now - 86_400),
+            delete(RefreshToken).where(col(RefreshToken.expires_at) < now),
+            delete(RateLimitHit).where(col(RateLimitHit.at) <= now - longest),
+        ]
+        with write_session(self.engine) as session:
+            return sum(int(session.connection().execute(s).rowcount) for s in statements)
 
     # -- helpers -------------------------------------------------------------------------
 

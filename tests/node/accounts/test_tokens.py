@@ -81,3 +81,13 @@ def test_logout_ends_the_session(accounts: AccountService, login: Login) -> None
     accounts.logout(login.tokens.refresh_token)
     with pytest.raises(RefreshTokenRevoked):
         accounts.refresh(login.tokens.refresh_token)
+
+
+def test_purge_keeps_what_still_matters(
+    accounts: AccountService, login: Login, clock: FakeClock
+) -> None:
+    assert accounts.purge() == 0  # the code is consumed but young, the limits still count
+    clock.advance(REFRESH_TTL_S + 1)
+    assert accounts.purge() == 4  # code, refresh token, two rate-limit hits (phone, client)
+    with pytest.raises(TokenExpired):
+        accounts.refresh(login.tokens.refresh_token)
