@@ -10,16 +10,36 @@ address is the TCP peer: behind a reverse proxy, run uvicorn with ``--proxy-head
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from huren.api.problems import ApiProblem
+from huren.api.problems import PROBLEM_RESPONSES, ApiProblem
 from huren.node.account_services import AccountServices
 from huren.node.accounts import AccountInfo
 
-__all__ = ["AccountDep", "AccountServicesDep", "ClientDep"]
+__all__ = ["ACCOUNT_RESPONSES", "AccountDep", "AccountServicesDep", "ClientDep"]
+
+
+def _problem(description: str, **extra: Any) -> dict[str, Any]:
+    return {"description": description, "content": PROBLEM_RESPONSES[422]["content"], **extra}
+
+
+# The problems these routes answer, for the OpenAPI document (codes in docs/accounts.md).
+ACCOUNT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **PROBLEM_RESPONSES,
+    400: _problem("A code that is wrong, used, expired or tried too often (WRONG_CODE, ...)"),
+    403: _problem("A wrong old password or a mismatching identity (WRONG_PASSWORD, ...)"),
+    404: _problem("Not found, or not the caller's (MESSAGE_NOT_FOUND, NOT_VERIFIED, ...)"),
+    409: _problem("A state conflict (PHONE_TAKEN, ALREADY_VERIFIED, IDENTITY_TAKEN, ...)"),
+    429: _problem(
+        "Rate limited (RATE_LIMITED)",
+        headers={"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}},
+    ),
+    503: _problem("An external service failed (UPSTREAM_UNAVAILABLE, ACCOUNTS_UNAVAILABLE)"),
+    504: _problem("An external service did not answer (UPSTREAM_TIMEOUT)"),
+}
 
 _bearer = HTTPBearer(
     scheme_name="AccountToken",

@@ -472,3 +472,12 @@ def test_a_node_without_account_services_says_so(tmp_path: Path, _template: Path
             made.http.post("/v1/auth/sms-codes", json={"phone": PHONE}), 503, "ACCOUNTS_UNAVAILABLE"
         )
     made.services.accounts.engine.dispose()
+
+
+def test_openapi_documents_the_problems(api: Api) -> None:
+    spec = api.http.get("/openapi.json").json()
+    send = spec["paths"]["/v1/auth/sms-codes"]["post"]["responses"]
+    assert {"202", "422", "429", "503", "504"} <= set(send)
+    assert "Retry-After" in send["429"]["headers"]
+    me = spec["paths"]["/v1/account"]["get"]
+    assert me["security"] == [{"AccountToken": []}]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from huren.api.account_deps import AccountDep, AccountServicesDep, ClientDep
+from huren.api.account_deps import ACCOUNT_RESPONSES, AccountDep, AccountServicesDep, ClientDep
 from huren.api.account_schemas import (
     AccountOut,
     CertificatePasswordIn,
@@ -16,9 +16,8 @@ from huren.api.account_schemas import (
     PhoneChangeIn,
     PhoneCodeIn,
 )
-from huren.api.problems import PROBLEM_RESPONSES
 
-router = APIRouter(prefix="/v1/account", tags=["account"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/account", tags=["account"], responses=ACCOUNT_RESPONSES)
 
 _NO_CONTENT = status.HTTP_204_NO_CONTENT
 

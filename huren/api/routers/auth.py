@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from huren.api.account_deps import AccountServicesDep, ClientDep
+from huren.api.account_deps import ACCOUNT_RESPONSES, AccountServicesDep, ClientDep
 from huren.api.account_schemas import (
     AccountOut,
     CodeSentOut,
@@ -28,12 +28,12 @@ from huren.api.account_schemas import (
     WeChatLoginIn,
     WeChatLoginOut,
 )
-from huren.api.problems import PROBLEM_RESPONSES, ApiProblem
+from huren.api.problems import ApiProblem
 from huren.node.account_services import AccountServices
 from huren.node.accounts import Login, Purpose, WeChatBindNeeded
 
-router = APIRouter(prefix="/v1/auth", tags=["auth"], responses=PROBLEM_RESPONSES)
-dev_router = APIRouter(prefix="/v1/dev", tags=["dev"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/auth", tags=["auth"], responses=ACCOUNT_RESPONSES)
+dev_router = APIRouter(prefix="/v1/dev", tags=["dev"], responses=ACCOUNT_RESPONSES)
 
 
 def _login_out(services: AccountServices, login: Login) -> LoginOut:

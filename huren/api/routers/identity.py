@@ -10,11 +10,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 
-from huren.api.account_deps import AccountDep, AccountServicesDep
+from huren.api.account_deps import ACCOUNT_RESPONSES, AccountDep, AccountServicesDep
 from huren.api.account_schemas import AlipayIn, AlipayStartedOut, BankCardIn, CfcaIn, IdentityOut
-from huren.api.problems import PROBLEM_RESPONSES, ApiProblem
+from huren.api.problems import ApiProblem
 
-router = APIRouter(prefix="/v1/identity", tags=["identity"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/identity", tags=["identity"], responses=ACCOUNT_RESPONSES)
 _CREATED = status.HTTP_201_CREATED
 
 

@@ -8,14 +8,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, status
 
-from huren.api.account_deps import AccountDep, AccountServicesDep
+from huren.api.account_deps import ACCOUNT_RESPONSES, AccountDep, AccountServicesDep
 from huren.api.account_schemas import InternalMessageIn, MessageOut, ReadAllOut, UnreadCountOut
 from huren.api.deps import AdminDep
-from huren.api.problems import PROBLEM_RESPONSES
 
-router = APIRouter(prefix="/v1/messages", tags=["messages"], responses=PROBLEM_RESPONSES)
+router = APIRouter(prefix="/v1/messages", tags=["messages"], responses=ACCOUNT_RESPONSES)
 internal_router = APIRouter(
-    prefix="/v1/internal/messages", tags=["messages"], responses=PROBLEM_RESPONSES
+    prefix="/v1/internal/messages", tags=["messages"], responses=ACCOUNT_RESPONSES
 )
 
 MessageId = Annotated[int, Path(ge=1, le=2**62)]

@@ -167,7 +167,7 @@ class AccountService:
         text = f"【互认】您的验证码是{code}，用于{purpose.label}，{minutes}分钟内有效。"
         try:
             self.ports.sms.send(phone, text)
-        except BaseException as exc:
+        except Exception as exc:
             with write_session(self.engine) as session:  # the code never reached anyone
                 row = session.get(SmsCode, code_id)
                 if row is not None:
