@@ -18,6 +18,8 @@ from sqlalchemy import Engine
 from huren.api.app import create_app
 from huren.node.account_services import AccountServices, build_account_services
 from huren.node.db.engine import make_engine, migrate
+from huren.node.node import Node
+from huren.node.settings import Settings as NodeSettings
 from tests.node.accounts.conftest import FAST_HASHER, SECRET, FakeClock
 
 ADMIN_KEY = "admin-key-for-account-tests"
@@ -481,3 +483,20 @@ def test_openapi_documents_the_problems(api: Api) -> None:
     assert "Retry-After" in send["429"]["headers"]
     me = spec["paths"]["/v1/account"]["get"]
     assert me["security"] == [{"AccountToken": []}]
+
+
+def test_a_person_logs_in_to_a_real_dev_node(tmp_path: Path) -> None:
+    """``huren serve``'s node: simulated ports, the outbox shown, tokens that survive a
+    restart (the account secret is kept in the data directory)."""
+    node = Node.open(NodeSettings(data_dir=tmp_path), start_indexer=False)
+    with TestClient(create_app(node)) as client:
+        assert client.post("/v1/auth/sms-codes", json={"phone": PHONE}).status_code == 202
+        text = client.get("/v1/dev/sms-outbox", params={"phone": PHONE}).json()[0]["text"]
+        code = re.search(r"\d{6}", text)
+        assert code is not None
+        login = client.post("/v1/auth/login/sms", json={"phone": PHONE, "code": code.group()})
+        assert login.status_code == 200 and login.json()["created"]
+    node = Node.open(NodeSettings(data_dir=tmp_path), start_indexer=False)
+    with TestClient(create_app(node)) as client:
+        headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        assert client.get("/v1/account", headers=headers).json()["phone"] == PHONE
