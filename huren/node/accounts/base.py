@@ -122,7 +122,7 @@ class AccountBase:
         self._code_key = derive_key(secret, "sms-code")
         self.tokens = TokenCodec(derive_key(secret, "jwt"))
         self._hasher = hasher or PasswordHasher()  # argon2id, RFC 9106 low-memory profile
-        self._dummy_hash = self._hasher.hash("not a password of anyone")
+        self._dummy_hash: str | None = None  # made on first use: hashing costs ~0.1 s
         self.policy = policy or Policy()
 
     def now(self) -> int:
@@ -177,7 +177,12 @@ class AccountBase:
         """Whether ``password`` matches ``stored``; with nothing stored it still spends the
         time of a verification, so timing does not tell."""
         try:
-            return self._hasher.verify(stored or self._dummy_hash, password) and bool(stored)
+            if stored is None:
+                if self._dummy_hash is None:
+                    self._dummy_hash = self._hasher.hash("not a password of anyone")
+                self._hasher.verify(self._dummy_hash, password)
+                return False
+            return self._hasher.verify(stored, password)
         except (VerificationError, InvalidHashError):
             return False
 

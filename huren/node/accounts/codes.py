@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import secrets
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from huren.node.accounts.errors import (
@@ -87,12 +88,28 @@ def consume(
         raise CodeExpired("the verification code expired; ask for a new one")
     if row.attempts >= MAX_TRIES:
         raise CodeTriesExhausted("the verification code was tried too often; ask for a new one")
+    # Conditional UPDATEs, not read-modify-write: two requests racing with one code (on
+    # PostgreSQL's READ COMMITTED) neither both consume it nor lose a counted try.
+    live = (
+        col(SmsCode.id) == row.id,
+        col(SmsCode.consumed_at).is_(None),
+        col(SmsCode.attempts) < MAX_TRIES,
+    )
     if hmac.compare_digest(_digest(key, phone, purpose, code), row.code_digest):
-        row.consumed_at = now
-        session.add(row)
-        session.flush()
+        used = session.connection().execute(update(SmsCode).where(*live).values(consumed_at=now))
+        if used.rowcount != 1:
+            raise CodeNotRequested("the verification code was used meanwhile")
         return None
-    row.attempts += 1
-    session.add(row)
-    session.flush()
-    return WrongCode(MAX_TRIES - row.attempts)
+    counted = (
+        session.connection()
+        .execute(
+            update(SmsCode)
+            .where(*live)
+            .values(attempts=col(SmsCode.attempts) + 1)
+            .returning(col(SmsCode.attempts))
+        )
+        .first()
+    )
+    if counted is None:
+        raise CodeTriesExhausted("the verification code was tried too often; ask for a new one")
+    return WrongCode(MAX_TRIES - int(counted[0]))

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from huren.node.accounts import AccountService, Purpose
+from huren.node.accounts import AccountService, Purpose, codes
 from huren.node.accounts.errors import (
     AccountNotFound,
     CodeExpired,
@@ -26,10 +26,12 @@ from huren.node.accounts.errors import (
     WrongCode,
     WrongPassword,
 )
+from huren.node.accounts.keys import derive_key
 from huren.node.accounts.service import Login, WeChatBindNeeded
 from huren.node.db.accounts_tables import Account, SmsCode
+from huren.node.db.engine import write_session
 from huren.node.ports import PortRefused, PortTimeout, PortUnavailable
-from tests.node.accounts.conftest import FakeClock, Phones, latest_code
+from tests.node.accounts.conftest import SECRET, FakeClock, Phones, latest_code
 
 PHONE = "13800138000"
 OTHER = "13900139000"
@@ -335,3 +337,16 @@ def test_wrong_certificate_passwords_are_limited(phones: Phones, clock: FakeCloc
         phones.accounts.verify_certificate_password(account_id, "123456")
     clock.advance(900)
     phones.accounts.verify_certificate_password(account_id, "123456")
+
+
+def test_a_code_is_consumed_once_even_by_a_stale_reader(
+    phones: Phones, db: Engine, clock: FakeClock
+) -> None:
+    """The second consume reads the row before the first one's UPDATE (the session's cached
+    copy, as a racing transaction would): the conditional UPDATE still refuses it."""
+    code = phones.code(PHONE)
+    key, now = derive_key(SECRET, "sms-code"), int(clock())
+    with write_session(db) as session:
+        assert codes.consume(session, key, PHONE, Purpose.LOGIN, code, now) is None
+        with pytest.raises(CodeNotRequested):
+            codes.consume(session, key, PHONE, Purpose.LOGIN, code, now)
