@@ -8,7 +8,7 @@ before the SMS goes out; a refused or failed delivery takes its code back.
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -182,11 +182,20 @@ class AccountService(AccountBase):
                 raise InvalidToken("unknown refresh token")
             if row.revoked_at is not None:
                 raise RefreshTokenRevoked("the refresh token was revoked")
-            if row.used_at is not None:
+            # A conditional UPDATE: of two requests racing with one token, one rotates it and
+            # the other counts as reuse (as it would one second later).
+            used = session.connection().execute(
+                update(RefreshToken)
+                .where(
+                    col(RefreshToken.jti) == row.jti,
+                    col(RefreshToken.used_at).is_(None),
+                    col(RefreshToken.revoked_at).is_(None),
+                )
+                .values(used_at=now)
+            )
+            if row.used_at is not None or used.rowcount != 1:
                 self._revoke(session, col(RefreshToken.family_id) == row.family_id, now)
                 raise Committed(RefreshTokenReused("refresh token reused: the session is ended"))
-            row.used_at = now
-            session.add(row)
             account = self._account(session, row.account_id)
             return self._issue(session, account, family=row.family_id)
 
