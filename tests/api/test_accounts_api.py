@@ -500,3 +500,26 @@ def test_a_person_logs_in_to_a_real_dev_node(tmp_path: Path) -> None:
     with TestClient(create_app(node)) as client:
         headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
         assert client.get("/v1/account", headers=headers).json()["phone"] == PHONE
+
+
+def test_every_account_route_needs_an_account_token(api: Api) -> None:
+    """Walks the OpenAPI document: each account, identity and message route answers 401
+    without a token, with the node-admin key and with a forged token, before reading data."""
+    spec = api.http.get("/openapi.json").json()
+    forged = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
+    walked = 0
+    for path, operations in spec["paths"].items():
+        if not path.startswith(("/v1/account", "/v1/identity", "/v1/messages")):
+            continue
+        concrete = re.sub(r"\{[^}]+\}", "1", path)
+        for method in operations:
+            for headers, code in (
+                ({}, "UNAUTHENTICATED"),
+                ({"Authorization": f"Bearer {ADMIN_KEY}"}, "INVALID_TOKEN"),
+                ({"Authorization": f"Bearer {forged}"}, "INVALID_TOKEN"),
+            ):
+                # an empty body: authentication comes before body validation
+                response = api.http.request(method.upper(), concrete, headers=headers, json={})
+                problem(response, 401, code)
+                walked += 1
+    assert walked == 3 * 17  # 6 account, 5 identity and 6 message operations
