@@ -12,6 +12,8 @@ engine and indexer) and closes it when the app shuts down. Areas:
 - ``/console``: the web console's pages (``huren.api.console``; a signed session cookie).
 - ``/v1/pki``: OCSP, CRLs and CA certificates of the node's CAs (public), issued
   certificate chains (any key), revocation by the issuing CA (admin key).
+- ``/v1/auth``, ``/v1/account``, ``/v1/identity``, ``/v1/messages``: people's accounts,
+  identity verification and inbox (account access tokens; ``node.account_services``).
 
 Every error is RFC 9457 problem JSON with a stable ``code`` (``huren.api.problems``).
 
@@ -30,7 +32,17 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from huren.api import console, problems
 from huren.api.deps import NodeServices, install_state
-from huren.api.routers import consortium, health, pki, platform_keys, recognition
+from huren.api.routers import (
+    account,
+    auth,
+    consortium,
+    health,
+    identity,
+    messages,
+    pki,
+    platform_keys,
+    recognition,
+)
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
@@ -68,6 +80,11 @@ def create_app(node: NodeServices) -> FastAPI:
     for module in (health, recognition, consortium, platform_keys, pki):
         app.include_router(module.router)
     console.install(app, node)
+    app.state.account_services = getattr(node, "account_services", None)
+    for router in (auth.router, auth.dev_router, account.router, identity.router):
+        app.include_router(router)
+    app.include_router(messages.router)
+    app.include_router(messages.internal_router)
     app.add_middleware(recognition.FastPath)  # inside BodyLimit: that refuses first
     app.add_middleware(pki.OcspFastPath)
     app.add_middleware(BodyLimit)

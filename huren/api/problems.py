@@ -22,10 +22,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from huren.node.accounts import AccountError
+from huren.node.identity import IdentityError
 from huren.node.indexer import IndexerError
+from huren.node.messages import MessageError
 from huren.node.node import NodeError, NotDeployed
 from huren.node.pki.errors import PkiError
 from huren.node.platform_keys import PlatformKeyError
+from huren.node.ports import PortError
 from huren.node.recognition import RecognitionError
 from huren.registry.backend import BackendError, ChainUnavailable
 from huren.registry.errors_base import ContractError, RegistryError
@@ -147,6 +151,18 @@ def _validation(exc: RequestValidationError) -> JSONResponse:
     return problem(422, "VALIDATION_FAILED", f"{where}: {first['msg']}", errors=errors)
 
 
+def _service(exc: AccountError | IdentityError | MessageError | PortError) -> JSONResponse:
+    """Account, identity, message and port errors carry their status, code and headers;
+    a few carry what a client acts on (tries left, seconds to wait, a provider's reason)."""
+    extra = {
+        name: getattr(exc, name)
+        for name in ("tries_left", "retry_after", "reason", "port")
+        if isinstance(getattr(exc, name, None), str | int)
+    }
+    headers = None if isinstance(exc, PortError) else exc.headers
+    return problem(exc.status, exc.code, str(exc), headers=headers, **extra)
+
+
 def handle(exc: BaseException) -> JSONResponse:
     """The response for any exception (the single place where errors become HTTP)."""
     if isinstance(exc, ApiProblem):
@@ -158,6 +174,8 @@ def handle(exc: BaseException) -> JSONResponse:
         return problem(exc.status_code, code, str(exc.detail), headers=exc.headers)
     if isinstance(exc, RecognitionError | PlatformKeyError | PkiError):
         return problem(exc.status, exc.code, str(exc))
+    if isinstance(exc, AccountError | IdentityError | MessageError | PortError):
+        return _service(exc)
     if isinstance(exc, ContractError):
         return _contract(exc)
     if isinstance(exc, RegistryError):  # caught before sending: the input was bad
@@ -188,6 +206,10 @@ _ROOTS: tuple[type[Exception], ...] = (
     BackendError,
     NodeError,
     IndexerError,
+    AccountError,
+    IdentityError,
+    MessageError,
+    PortError,
 )
 
 

@@ -15,6 +15,7 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 
 from huren.node import demo, platform_keys
+from huren.node.account_services import AccountServices, build_account_services
 from huren.node.db.engine import default_url, make_engine, migrate, write_session
 from huren.node.indexer import Indexer
 from huren.node.pki.service import Pki, load_cas
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 DEMO_KEY_FILE = "demo-platform-api-key"
 ADMIN_KEY_FILE = "admin-api-key"
+ACCOUNT_SECRET_FILE = "account-secret"
 
 
 class NodeError(Exception):
@@ -61,6 +63,11 @@ class Node:
         self.indexer = Indexer(engine, backend, deployment, confirmations=settings.confirmations)
         self.demo_api_key: str | None = None
         self.pki: Pki | None = None
+        # Without a configured secret (a Node built by hand), tokens last this process only.
+        secret = settings.account_secret or SecretStr(secrets.token_urlsafe(32))
+        self.account_services: AccountServices = build_account_services(
+            engine, secret.get_secret_value().encode(), env=settings.env
+        )
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -83,7 +90,8 @@ class Node:
         except BaseException:
             backend.close()
             raise
-        node = cls(cls._with_admin_key(settings), backend, deployment, operator, engine)
+        settings = cls._with_account_secret(cls._with_admin_key(settings))
+        node = cls(settings, backend, deployment, operator, engine)
         try:
             node.catch_up()
             node.pki = node._open_pki()
@@ -160,6 +168,18 @@ class Node:
         if not path.exists():
             _write_secret(path, secrets.token_urlsafe(32))
         settings.admin_api_key = SecretStr(path.read_text().strip())
+        return settings
+
+    @staticmethod
+    def _with_account_secret(settings: Settings) -> Settings:
+        """A dev node without an account secret gets a random one, kept in its data
+        directory (so tokens survive a restart)."""
+        if settings.account_secret is not None:
+            return settings
+        path = settings.data_dir / ACCOUNT_SECRET_FILE
+        if not path.exists():
+            _write_secret(path, secrets.token_urlsafe(48))
+        settings.account_secret = SecretStr(path.read_text().strip())
         return settings
 
     def _demo_key(self, *, issue: bool) -> str | None:

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_ADMIN_KEY_LENGTH = 32
+MIN_ACCOUNT_SECRET_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -16,8 +17,9 @@ class Settings(BaseSettings):
 
     In ``dev`` the embedded chain is seeded with the demo consortium, whose operator keys are
     derived from public labels, and a missing admin API key is generated into the data
-    directory. Anywhere else those would be default secrets, so a non-dev node must name its
-    operator key file and set a strong admin API key.
+    directory, and so is a missing account secret. Anywhere else those would be default
+    secrets, so a non-dev node must name its operator key file and set a strong admin API key
+    and account secret.
     """
 
     model_config = SettingsConfigDict(env_prefix="HUREN_", extra="forbid")
@@ -33,6 +35,9 @@ class Settings(BaseSettings):
     confirmations: int = 0  # blocks the index stays behind the head (QBFT: 0, final at once)
     index_poll_interval: float = 0.2
     admin_api_key: SecretStr | None = None
+    # Signs account tokens and keys SMS-code digests and identity commitments
+    # (huren.node.accounts.keys); a dev node generates one into its data directory.
+    account_secret: SecretStr | None = None
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     access_log: bool = True  # one line per request; off under heavy load
     # Answers about now kept per indexed block (platforms ask about the same certificates
@@ -61,5 +66,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"outside dev the node needs HUREN_ADMIN_API_KEY of at least "
                 f"{MIN_ADMIN_KEY_LENGTH} characters"
+            )
+        secret = self.account_secret.get_secret_value() if self.account_secret else ""
+        if len(secret) < MIN_ACCOUNT_SECRET_LENGTH:
+            raise ValueError(
+                f"outside dev the node needs HUREN_ACCOUNT_SECRET of at least "
+                f"{MIN_ACCOUNT_SECRET_LENGTH} characters"
             )
         return self

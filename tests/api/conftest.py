@@ -24,6 +24,7 @@ from sqlalchemy import Engine
 
 from huren.api.app import create_app
 from huren.node import demo, platform_keys
+from huren.node.account_services import AccountServices, build_account_services
 from huren.node.db.engine import make_engine, migrate, write_session
 from huren.node.indexer import Indexer
 from huren.registry.client import RegistryClient
@@ -60,6 +61,7 @@ class Services:
     operator: LocalAccount
     engine: Engine
     indexer: Indexer
+    account_services: AccountServices | None = None
     closed: int = 0
 
     def close(self) -> None:
@@ -160,6 +162,7 @@ def env(
         operator=operator,
         engine=db,
         indexer=Indexer(db, backend, deployment),
+        account_services=build_account_services(db, b"account-secret-for-api-tests", env="dev"),
     )
     der, pem = make_x509("acme enterprise")
     fps = {

@@ -47,6 +47,15 @@ def test_outside_dev_the_demo_keys_are_refused(tmp_path: Path) -> None:
         Settings(env="prod", operator_key_file=tmp_path / "k")
     with pytest.raises(ValidationError, match="ADMIN_API_KEY"):
         Settings(env="prod", operator_key_file=tmp_path / "k", admin_api_key="short")
+    with pytest.raises(ValidationError, match="ACCOUNT_SECRET"):
+        Settings(env="prod", operator_key_file=tmp_path / "k", admin_api_key="a" * 40)
+    with pytest.raises(ValidationError, match="ACCOUNT_SECRET"):
+        Settings(
+            env="prod",
+            operator_key_file=tmp_path / "k",
+            admin_api_key="a" * 40,
+            account_secret="short",
+        )
 
 
 def test_a_dev_node_keeps_its_generated_keys_and_indexes_before_serving(tmp_path: Path) -> None:
@@ -55,6 +64,9 @@ def test_a_dev_node_keeps_its_generated_keys_and_indexes_before_serving(tmp_path
         admin = node.settings.admin_api_key
         assert admin is not None and len(admin.get_secret_value()) >= 32
         assert (tmp_path / "admin-api-key").stat().st_mode & 0o777 == 0o600
+        secret = node.settings.account_secret
+        assert secret is not None and len(secret.get_secret_value()) >= 32
+        assert (tmp_path / "account-secret").stat().st_mode & 0o777 == 0o600
         demo_key = node.demo_api_key
         assert demo_key is not None
         with Session(node.engine) as session:
@@ -66,6 +78,7 @@ def test_a_dev_node_keeps_its_generated_keys_and_indexes_before_serving(tmp_path
     try:
         assert again.demo_api_key == demo_key
         assert again.settings.admin_api_key == admin
+        assert again.settings.account_secret == secret
     finally:
         again.close()
 
@@ -82,6 +95,7 @@ def test_an_external_chain_without_a_deployment_file_is_refused(
         chain_url=anvil.url,
         chain_id=anvil.chain_id,
         admin_api_key="a" * 40,
+        account_secret="s" * 40,
     )
     with pytest.raises(NotDeployed):
         Node.open(settings)
