@@ -14,6 +14,7 @@ __all__ = [
     "RootMismatch",
     "TransparencyError",
     "UnknownLeaf",
+    "WrongChain",
 ]
 
 
@@ -85,3 +86,9 @@ class OperationLogTampered(TransparencyError):
         more = f" (+{len(findings) - 5} more)" if len(findings) > 5 else ""
         super().__init__(f"{len(findings)} finding(s): {shown}{more}")
         self.findings = findings
+
+
+class WrongChain(TransparencyError):
+    """The proof is for another chain (chain id) or deployment than the one asked."""
+
+    code = "WRONG_CHAIN"
