@@ -22,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from huren.node.audit.proof_errors import TransparencyError
 from huren.node.indexer import IndexerError
 from huren.node.node import NodeError, NotDeployed
 from huren.node.platform_keys import PlatformKeyError
@@ -38,13 +39,20 @@ _SNAKE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 # Contract reverts by what they mean for an HTTP client; the rest are 409 (state conflict).
 _CONTRACT_STATUS = {
-    404: {"UnknownProposal", "UnknownCa", "UnknownPlatform", "UnknownCertificate"},
+    404: {
+        "UnknownProposal",
+        "UnknownCa",
+        "UnknownPlatform",
+        "UnknownCertificate",
+        "AuditAnchorUnknownCheckpoint",
+    },
     403: {
         "NotAMember",
         "NotCaOperator",
         "NotPlatformCenter",
         "AccessControlUnauthorizedAccount",
         "MembershipNotRenounceable",
+        "AuditAnchorUnauthorizedAccount",
     },
     422: {
         "EmptyName",
@@ -58,6 +66,8 @@ _CONTRACT_STATUS = {
         "ZeroAddress",
         "LengthMismatch",
         "EmptyBatch",
+        "AuditAnchorInvalidKind",
+        "AuditAnchorEmptyRoot",
     },
 }
 _HTTP_CODES = {
@@ -155,7 +165,7 @@ def handle(exc: BaseException) -> JSONResponse:
     if isinstance(exc, StarletteHTTPException):
         code = _HTTP_CODES.get(exc.status_code, f"HTTP_{exc.status_code}")
         return problem(exc.status_code, code, str(exc.detail), headers=exc.headers)
-    if isinstance(exc, RecognitionError | PlatformKeyError):
+    if isinstance(exc, RecognitionError | PlatformKeyError | TransparencyError):
         return problem(exc.status, exc.code, str(exc))
     if isinstance(exc, ContractError):
         return _contract(exc)
@@ -182,6 +192,7 @@ _ROOTS: tuple[type[Exception], ...] = (
     StarletteHTTPException,
     RecognitionError,
     PlatformKeyError,
+    TransparencyError,
     RegistryError,
     BackendError,
     NodeError,
