@@ -17,7 +17,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, or_, select, tuple_
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+)
 
 from huren.node.audit.leaf import certificate_leaf
 from huren.node.audit.merkle import (
@@ -41,7 +51,9 @@ T_LEAVES = table(AuditTreeLeaf)
 T_NODES = table(AuditTreeNode)
 SYNC_BATCH = 5_000  # leaves per sync transaction
 REORG_CHUNK = 256
-_NODE_CHUNK = 400  # keys per IN (...) query
+_NODE_BY_KEY = select(T_NODES.c.hash).where(
+    T_NODES.c.level == bindparam("level"), T_NODES.c.node_index == bindparam("index")
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,19 +83,14 @@ class SqlNodes:
         self.conn = conn
 
     def nodes(self, keys: Iterable[NodeKey]) -> Mapping[NodeKey, bytes]:
-        wanted = sorted(set(keys))
+        # One primary-key lookup per node with a statement compiled once: building an
+        # expression over a proof's dozen or so keys cost SQLAlchemy ten times the lookups.
         found: dict[NodeKey, bytes] = {}
-        for i in range(0, len(wanted), _NODE_CHUNK):
-            chunk = wanted[i : i + _NODE_CHUNK]
-            rows = self.conn.execute(
-                select(T_NODES.c.level, T_NODES.c.node_index, T_NODES.c.hash).where(
-                    tuple_(T_NODES.c.level, T_NODES.c.node_index).in_(chunk)
-                )
-            )
-            found.update({(int(lv), int(ix)): bytes(h) for lv, ix, h in rows})
-        missing = [k for k in wanted if k not in found]
-        if missing:
-            raise InvalidTreeSize(f"the stored tree lacks nodes {missing[:3]}")
+        for key in set(keys):
+            value = self.conn.execute(_NODE_BY_KEY, {"level": key[0], "index": key[1]}).scalar()
+            if value is None:
+                raise InvalidTreeSize(f"the stored tree lacks node {key}")
+            found[key] = bytes(value)
         return found
 
 
