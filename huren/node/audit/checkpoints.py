@@ -43,7 +43,11 @@ from huren.registry.client_anchor import (
     CheckpointKind,
     decode_checkpoint_anchored,
 )
-from huren.registry.errors import AuditAnchorSizeNotIncreasing, AuditAnchorUnauthorizedAccount
+from huren.registry.errors import (
+    AuditAnchorSizeNotIncreasing,
+    AuditAnchorUnauthorizedAccount,
+    AuditAnchorUnknownCheckpoint,
+)
 from huren.registry.types import Deployment
 
 __all__ = ["AnchorPolicy", "AuditService", "StoredCheckpoint", "checkpoints", "latest"]
@@ -292,6 +296,10 @@ class AuditService:
         done = []
         try:
             if self.policy.due(tree_size, tree_latest, now):
+                # Ask the chain itself before sending: the mirror lags, and another node may
+                # have anchored since (then its checkpoint decides whether one is due).
+                tree_latest = self._chain_latest(CheckpointKind.CERTIFICATE_TREE) or tree_latest
+            if self.policy.due(tree_size, tree_latest, now):
                 done.append(self.client.anchor_certificate_tree(tree_size, tree_root).checkpoint)
             if self.policy.due(log_size, log_latest, now):
                 done.append(self.client.anchor_operation_log(log_size, log_head).checkpoint)
@@ -303,3 +311,14 @@ class AuditService:
         if done:
             self.sync_checkpoints()
         return done
+
+    def _chain_latest(self, kind: CheckpointKind) -> StoredCheckpoint | None:
+        """The stream's latest checkpoint as the chain holds it now (no evidence fields)."""
+        stream = CERTIFICATE_TREE_STREAM if kind == CheckpointKind.CERTIFICATE_TREE else self.stream
+        try:
+            c = self.client.latest_checkpoint(kind, stream)
+        except AuditAnchorUnknownCheckpoint:
+            return None
+        return StoredCheckpoint(
+            c.kind, c.stream, c.index, c.size, c.root, c.timestamp, c.anchored_by, 0, b"", b"", 0
+        )
