@@ -6,6 +6,7 @@ from functools import partial
 
 import pytest
 
+from huren.registry.abi import function_selectors
 from huren.registry.client import RegistryClient
 from huren.registry.client_anchor import (
     CERTIFICATE_TREE_STREAM,
@@ -133,3 +134,12 @@ def test_a_deployment_without_the_anchor_is_refused_clearly(net: Net) -> None:
     )
     with pytest.raises(DeploymentMismatch, match="no AuditAnchor"):
         AnchorClient(net.backend, old)
+
+
+def test_the_kind_constants(net: Net) -> None:
+    selectors = function_selectors("AuditAnchor")
+    anchor = net.deployment.audit_anchor
+    assert anchor is not None
+    for name, kind in (("KIND_CERTIFICATE_TREE", TREE), ("KIND_OPERATION_LOG", LOG)):
+        raw = net.backend.call(anchor, selectors[name], "latest")
+        assert int.from_bytes(raw, "big") == kind
