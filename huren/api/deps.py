@@ -74,6 +74,9 @@ class ApiSettings(Protocol):
     @property
     def admin_api_key(self) -> SecretStr | None: ...
 
+    @property
+    def recognition_answer_cache(self) -> int: ...
+
 
 class IndexLag(Protocol):
     """The part of ``huren.node.indexer.Indexer`` the API uses."""
@@ -326,7 +329,7 @@ def install_state(app: FastAPI, node: NodeServices) -> None:
     app.state.read_engine = engine
     app.state.sessions = session_factory(engine)
     app.state.lag_probe = LagProbe(node.indexer)
-    app.state.index_cache = IndexCache()
+    app.state.index_cache = IndexCache(max_answers=node.settings.recognition_answer_cache)
     app.state.key_cache = platform_keys.KeyCache()
     app.state.read_in_loop = engine.dialect.name == "sqlite"
     app.state.loop_reads = LoopReads(engine)

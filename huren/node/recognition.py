@@ -455,13 +455,26 @@ def _rows(
 Checkpoint = tuple[int, bytes] | None
 
 
+class _Settled(NamedTuple):
+    """An answer about *now* that holds while the clock stays in ``since <= at < until``:
+    the rule reads the clock only against validity bounds (revocations count whenever they
+    are dated, when asked about now)."""
+
+    since: int
+    until: int
+    reasons: Reason
+    evidence: tuple[Evidence, ...]
+
+
 @dataclass(slots=True)
 class _Snapshot:
-    """The CA and platform rows read at one checkpoint (None: known to be absent)."""
+    """The CA and platform rows read at one checkpoint (None: known to be absent), and the
+    answers about now computed there, by (fingerprint, platform, action)."""
 
     checkpoint: Checkpoint
     platforms: dict[str, PlatformRow | None] = field(default_factory=dict)
     cas: dict[str, CaRow | None] = field(default_factory=dict)
+    answers: dict[tuple[bytes, str, int], _Settled] = field(default_factory=dict)
 
 
 class IndexCache:
@@ -474,10 +487,16 @@ class IndexCache:
     reorganization rebuilds them from the remaining events and moves the checkpoint back): a
     recognition that reads the checkpoint in its own snapshot may use the rows cached at that
     same checkpoint. Any other checkpoint starts an empty cache. One per database; safe to
-    share between threads (the worst a race does is read a row twice)."""
+    share between threads (the worst a race does is read a row twice).
 
-    def __init__(self, max_entries: int = 1024) -> None:
+    The same argument holds for whole answers about *now* at a checkpoint, which platforms
+    ask again and again (every login of a bidder): an answer is reused while the clock stays
+    between the validity bounds it was computed between (``_Settled``), and at most
+    ``max_answers`` are kept per checkpoint."""
+
+    def __init__(self, max_entries: int = 1024, max_answers: int = 65_536) -> None:
         self.max_entries = max_entries  # unknown platform ids are cached too: keep it bounded
+        self.max_answers = max_answers  # 0: never reuse an answer
         self._snapshot: _Snapshot | None = None
 
     def at(self, checkpoint: Checkpoint) -> _Snapshot:
@@ -501,11 +520,15 @@ def recognize(
     *,
     lag: int | None = None,
     cache: IndexCache | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> RecognitionAnswer:
     """The recognition of one certificate, from the index only, at time ``at`` (None: now, on
     the latest indexed state; ``lag``: the index's lag behind the chain head, reported in the
     answer; None when unknown)."""
-    return recognize_many(session, [fingerprint], platform_id, action, at, lag=lag, cache=cache)[0]
+    answers = recognize_many(
+        session, [fingerprint], platform_id, action, at, lag=lag, cache=cache, clock=clock
+    )
+    return answers[0]
 
 
 def recognize_many(
@@ -517,19 +540,21 @@ def recognize_many(
     *,
     lag: int | None = None,
     cache: IndexCache | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> list[RecognitionAnswer]:
     """The recognition of up to ``MAX_BATCH`` certificates at one platform, in the order
     given (duplicates answered twice), in at most six queries whatever their number, all in one
     read transaction of ``session`` (a session, a connection or a ``read_transaction``):
     every answer sees the same index state when that transaction reads one snapshot (SQLite
     does; on PostgreSQL use REPEATABLE READ, as the API's sessions do). ``cache`` (one per
-    database) saves reading the CA and platform rows while the index stays at one block."""
+    database) saves reading the CA and platform rows, and answers about now, while the index
+    stays at one block. ``clock`` tells the time (tests move it)."""
     if len(fingerprints) > MAX_BATCH:
         raise TooManyFingerprints(f"{len(fingerprints)} fingerprints; at most {MAX_BATCH}")
     fps = [check_bytes32(f, "fingerprint") for f in fingerprints]
     action = check_action(action)
     platform_id = canonical_id(platform_id)
-    evaluated_at = datetime.now(UTC)
+    evaluated_at = clock()
     revoked_by = NOW if at is None else at
     at = int(evaluated_at.timestamp()) if at is None else at
 
@@ -543,28 +568,50 @@ def recognize_many(
         found = _rows(db, "platform", platform_id=platform_id)
         platform = _platform(found[0]) if found else None
         snapshot.platforms[platform_id] = platform
-    unique = list(dict.fromkeys(fps))
-    certs = _by(CertificateRow(*r) for r in _rows(db, "certificates", unique))
-    cas = _cas(db, snapshot, {c.ca_id for c in certs.values()})
-    staff = [f for f, c in certs.items() if c.kind == CertificateKind.STAFF]
+    # Answers about now that an earlier request settled at this checkpoint (see IndexCache).
+    reuse = cache is not None and revoked_by == NOW and cache.max_answers > 0
+    settled: dict[bytes, _Settled] = {}
+    if reuse:
+        known = snapshot.answers
+        for fp in fps:
+            hit = known.get((fp, platform_id, int(action)))
+            if hit is not None and hit.since <= at < hit.until:
+                settled[fp] = hit
+    unique = [f for f in dict.fromkeys(fps) if f not in settled]
+    certs: dict[bytes, CertificateRow] = {}
     auths: dict[bytes, AuthorizationRow] = {}
-    if staff:
-        found = _rows(db, "authorizations", staff, platform_id=platform_id)
-        auths = {bytes(a.staff_fingerprint): a for a in (AuthorizationRow(*r) for r in found)}
-    granting = {bytes(a.enterprise_fingerprint) for a in auths.values() if a.rights}
-    granting -= certs.keys()
-    if granting:
-        found = _rows(db, "certificates", sorted(granting))
-        certs.update(_by(CertificateRow(*r) for r in found))
+    cas: dict[str, CaRow] = {}
+    if unique:
+        certs = _by(CertificateRow(*r) for r in _rows(db, "certificates", unique))
+        cas = _cas(db, snapshot, {c.ca_id for c in certs.values()})
+        staff = [f for f, c in certs.items() if c.kind == CertificateKind.STAFF]
+        if staff:
+            found = _rows(db, "authorizations", staff, platform_id=platform_id)
+            auths = {bytes(a.staff_fingerprint): a for a in map(AuthorizationRow._make, found)}
+        granting = {bytes(a.enterprise_fingerprint) for a in auths.values() if a.rights}
+        granting -= certs.keys()
+        if granting:
+            found = _rows(db, "certificates", sorted(granting))
+            certs.update(_by(CertificateRow(*r) for r in found))
 
     indexed_block = None if checkpoint is None else checkpoint[0]
     answers = []
     for fp in fps:
-        cert = certs.get(fp)
-        ca = None if cert is None else cas.get(cert.ca_id)
-        auth = auths.get(fp)
-        grantor = None if auth is None else certs.get(bytes(auth.enterprise_fingerprint))
-        reasons = evaluate(cert, ca, platform, auth, grantor, action, at, revoked_by)
+        hit = settled.get(fp)
+        if hit is None:
+            cert = certs.get(fp)
+            ca = None if cert is None else cas.get(cert.ca_id)
+            auth = auths.get(fp)
+            grantor = None if auth is None else certs.get(bytes(auth.enterprise_fingerprint))
+            reasons = evaluate(cert, ca, platform, auth, grantor, action, at, revoked_by)
+            evidence = _evidence(cert, ca, platform, auth, grantor)
+            if reuse and cache is not None:
+                hit = _settle(at, reasons, evidence, cert, grantor)
+                if len(snapshot.answers) >= cache.max_answers:
+                    snapshot.answers.clear()
+                snapshot.answers[fp, platform_id, int(action)] = settled[fp] = hit
+        else:
+            reasons, evidence = hit.reasons, hit.evidence
         answers.append(
             RecognitionAnswer(
                 fingerprint=fp,
@@ -573,13 +620,34 @@ def recognize_many(
                 at=at,
                 recognized=not reasons,
                 reasons=reasons,
-                evidence=_evidence(cert, ca, platform, auth, grantor),
+                evidence=evidence,
                 index_lag=lag,
                 indexed_block=indexed_block,
                 evaluated_at=evaluated_at,
             )
         )
     return answers
+
+
+def _settle(
+    at: int,
+    reasons: Reason,
+    evidence: tuple[Evidence, ...],
+    *certs: CertificateRecord | None,
+) -> _Settled:
+    """``reasons`` as an answer that holds for every clock reading between the validity
+    bounds around ``at`` of the certificates the rule compared the clock with (``evaluate``
+    reads the clock nowhere else when asked about now)."""
+    since, until = 0, NOW
+    for cert in certs:
+        if cert is None:
+            continue
+        for bound in (cert.not_before, cert.not_after + 1):  # valid: nb <= at <= na
+            if bound <= at:
+                since = max(since, bound)
+            else:
+                until = min(until, bound)
+    return _Settled(since, until, reasons, evidence)
 
 
 def _platform(row: Sequence[Any]) -> PlatformRow:

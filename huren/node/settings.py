@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MIN_ADMIN_KEY_LENGTH = 32
@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     audit_anchor_every_records: int = 1000
     audit_anchor_interval_s: float = 3600.0
     audit_poll_interval: float = 1.0
+    # Answers about now kept per indexed block (platforms ask about the same certificates
+    # again and again); 0 computes every answer afresh.
+    recognition_answer_cache: int = Field(default=65_536, ge=0)
 
     @model_validator(mode="after")
     def _no_default_secrets_outside_dev(self) -> Settings:

@@ -47,6 +47,7 @@ YEAR = 365 * 86_400
 @dataclass
 class ApiSettings:
     admin_api_key: SecretStr | None = field(default_factory=lambda: SecretStr(ADMIN_KEY))
+    recognition_answer_cache: int = 65_536
 
 
 @dataclass

@@ -5,11 +5,14 @@ random chain states (property test), cites the events it rests on, and answers a
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import shutil
 import tempfile
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from random import Random
 from typing import Any
@@ -54,6 +57,7 @@ from huren.registry.types import (
 from tests.node.conftest import SeededChain
 
 T0 = 1_800_000_000
+LAST_DATETIME = 253_402_300_799  # 9999-12-31T23:59:59Z, the last time datetime can hold
 DAY = 86_400
 ACTIONS = [0, *Right]
 CENTER_KEYS = [c.key for c in demo.CENTERS]
@@ -344,6 +348,13 @@ def check_against_the_chain(
             chain = view.recognize_at(f, platform, at, action)
             off = (answer.recognized, answer.reasons)
             assert off == (chain.recognized, chain.reasons), (f.hex(), platform, action, at)
+        # About now, at a clock reading anywhere: answers reused from the cache (settled at
+        # earlier readings, rounds and checkpoints) are the answers computed afresh.
+        now = datetime.fromtimestamp(min(rnd.choice(times), LAST_DATETIME), UTC)
+        clock = functools.partial(lambda t: t, now)
+        reused = recognize_many(db, fps, platform, action, cache=cache, clock=clock)
+        fresh = recognize_many(db, fps, platform, action, clock=clock)
+        assert reused == fresh, (platform, action, now)
 
 
 # -- deterministic checks, on SQLite and PostgreSQL ----------------------------------------------
@@ -532,3 +543,49 @@ def test_the_cache_is_per_checkpoint_number_and_hash() -> None:
     bounded = cache.at(None)
     bounded.platforms.update({"a": None, "b": None, "c": None, "d": None})
     assert cache.at(None) is not bounded and not cache.at(None).platforms
+
+
+def test_answers_about_now_are_reused_only_between_the_validity_bounds(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An answer about now is read from the cache while the clock stays between the
+    validity bounds of the certificates it rests on (the staff certificate's own and its
+    granting enterprise certificate's), and computed afresh when the clock crosses one or a
+    new block is indexed."""
+    b = int(time.time())  # the seeded chain runs on the wall clock; granting needs both valid
+    ent = cert("ent-bounds", not_before=b - 100, not_after=b + 1000)
+    staff = cert("staff-bounds", kind=CertificateKind.STAFF, not_before=b - 50)
+    world.record("zjca", [ent, staff])
+    world.ca_op("zjca").grant_authorization(
+        staff.fingerprint, "jiaxing-ggzy", ent.fingerprint, Right.SIGN
+    )
+    world.index()
+    cache = IndexCache()
+    platform = "jiaxing-ggzy"
+    queries: list[str] = []
+    run = recognition._rows
+
+    def rows_spy(db: ReadTransaction, name: str, *args: Any, **kw: Any) -> Sequence[Any]:
+        queries.append(name)
+        return run(db, name, *args, **kw)
+
+    monkeypatch.setattr(recognition, "_rows", rows_spy)
+
+    def ask(now: int) -> tuple[Reason, bool]:
+        queries.clear()
+        clock = lambda: datetime.fromtimestamp(now, UTC)  # noqa: E731
+        with read_transaction(world.engine) as db:
+            a = recognize(db, staff.fingerprint, platform, Right.SIGN, cache=cache, clock=clock)
+            fresh = recognize(db, staff.fingerprint, platform, Right.SIGN, clock=clock)
+        assert (a.reasons, a.evidence, a.at) == (fresh.reasons, fresh.evidence, now)
+        return a.reasons, "certificates" not in queries[: queries.index("state", 1)]
+
+    assert ask(b - 60) == (Reason.NOT_YET_VALID, False)
+    assert ask(b - 51) == (Reason.NOT_YET_VALID, True)  # the same window: reused
+    assert ask(b - 50) == (Reason(0), False)  # the staff certificate's notBefore
+    assert ask(b + 1000) == (Reason(0), True)  # the enterprise certificate's last second
+    assert ask(b + 1001) == (Reason.NOT_AUTHORIZED, False)
+    assert ask(b - 40) == (Reason(0), False)  # back in time: that window was replaced
+    world.ca_op("zjca").revoke_certificate(staff.fingerprint, RevocationReason.KEY_COMPROMISE)
+    world.index()
+    assert ask(b - 40) == (Reason.REVOKED, False)  # a new checkpoint: nothing reused
