@@ -4,9 +4,12 @@ usage mistakes exit 2."""
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
+import threading
 import time
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,3 +160,59 @@ def test_verify_oplog_lists_the_findings(files: Files) -> None:
     engine.dispose()
     bad = runner.invoke(app, args)
     assert bad.exit_code == 1 and "edited at seq 1" in text(bad)
+
+
+class FakeNode(http.server.BaseHTTPRequestHandler):
+    """Serves the stored proof at the API's path for the right key and fingerprint."""
+
+    document: bytes = b""
+    fingerprint = ""
+
+    def do_GET(self) -> None:
+        url = urllib.parse.urlsplit(self.path)
+        query = urllib.parse.parse_qs(url.query)
+        if self.headers.get("X-API-Key") != "key-for-tests":
+            self._answer(401, b'{"code": "UNAUTHENTICATED"}')
+        elif url.path != "/v1/audit/proofs/inclusion" or query.get("fingerprint") != [
+            self.fingerprint
+        ]:
+            self._answer(404, b'{"code": "UNKNOWN_LEAF"}')
+        else:
+            self._answer(200, self.document)
+
+    def _answer(self, status: int, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_verify_proof_fetches_from_a_node(files: Files) -> None:
+    document = files.inclusion.read_bytes()
+    FakeNode.document = document
+    FakeNode.fingerprint = json.loads(document)["fingerprint"]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeNode)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        node = f"http://127.0.0.1:{server.server_address[1]}"
+        base = ["audit", "verify-proof", "--node", node, "--chain-dir", str(files.chain)]
+        ok = runner.invoke(
+            app, [*base, "--fingerprint", FakeNode.fingerprint, "--api-key", "key-for-tests"]
+        )
+        assert ok.exit_code == 0, ok.output
+        assert "VERIFIED" in text(ok)
+        unknown = runner.invoke(
+            app, [*base, "--fingerprint", "0x" + "00" * 32, "--api-key", "key-for-tests"]
+        )
+        assert unknown.exit_code == 1 and "UNKNOWN_LEAF" in text(unknown)
+        no_key = runner.invoke(app, [*base, "--fingerprint", FakeNode.fingerprint])
+        assert no_key.exit_code == 1 and "401" in text(no_key)
+        usage = runner.invoke(app, base)
+        assert usage.exit_code == 2 and "--fingerprint" in text(usage)
+    finally:
+        server.shutdown()
+        server.server_close()
