@@ -106,6 +106,7 @@ MESSAGES = {
     "ZeroFingerprint": "the fingerprint is zero",
     # AuditAnchor
     "AuditAnchorEmptyRoot": "a checkpoint's root is zero",
+    "AuditAnchorInconsistentTree": "no consistency from {latest_size} to {size} leaves",
     "AuditAnchorInvalidKind": "checkpoint kind {kind} is neither 1 (certificate tree) nor 2 "
     "(operation log)",
     "AuditAnchorSizeNotIncreasing": "stream {stream} of kind {kind} already holds size "

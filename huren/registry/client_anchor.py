@@ -12,6 +12,7 @@ A deployment from before AuditAnchor existed (``audit_anchor`` None) raises
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import IntEnum
 
@@ -102,17 +103,24 @@ class AnchorClient(ClientCore):
 
     # -- writes ------------------------------------------------------------------------------
 
-    def anchor_certificate_tree(self, size: int, root: bytes) -> AnchorResult:
-        """Anchor the certificate tree at ``size`` leaves with ``root``; members only, and
-        ``size`` must exceed the latest anchored one."""
-        return self._anchor("anchorCertificateTree", size, root)
+    def anchor_certificate_tree(
+        self, size: int, root: bytes, consistency: Sequence[bytes] = ()
+    ) -> AnchorResult:
+        """Anchor the certificate tree at ``size`` leaves with ``root``; members only,
+        ``size`` must exceed the latest anchored one, and ``consistency`` is the RFC 9162
+        consistency proof from the latest checkpoint's tree (empty for the first)."""
+        proof = [b32(h, "consistency proof hash") for h in consistency]
+        data = F["anchorCertificateTree"] + encode(
+            ["uint64", "bytes32", "bytes32[]"], [size, b32(root, "root"), proof]
+        )
+        return self._anchored(data)
 
     def anchor_operation_log(self, size: int, head: bytes) -> AnchorResult:
         """Anchor the caller's operation log at ``size`` rows with head hash ``head``."""
-        return self._anchor("anchorOperationLog", size, head)
+        data = F["anchorOperationLog"] + encode(["uint64", "bytes32"], [size, b32(head, "head")])
+        return self._anchored(data)
 
-    def _anchor(self, fn: str, size: int, root: bytes) -> AnchorResult:
-        data = F[fn] + encode(["uint64", "bytes32"], [size, b32(root, "root")])
+    def _anchored(self, data: bytes) -> AnchorResult:
         receipt = self._send(self.anchor_address, data)
         anchored = [
             decode_checkpoint_anchored(log)

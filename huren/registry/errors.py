@@ -69,6 +69,13 @@ class AuditAnchorEmptyRoot(ContractError):
     message = "a checkpoint's root is zero"
 
 
+class AuditAnchorInconsistentTree(ContractError):
+    signature = "AuditAnchorInconsistentTree(uint64 latestSize,uint64 size)"
+    message = "no consistency from {latest_size} to {size} leaves"
+    latest_size: int
+    size: int
+
+
 class AuditAnchorInvalidKind(ContractError):
     signature = "AuditAnchorInvalidKind(uint8 kind)"
     message = "checkpoint kind {kind} is neither 1 (certificate tree) nor 2 (operation log)"
@@ -406,6 +413,7 @@ __all__ = [
     "AlreadyRevoked",
     "AlreadyVoted",
     "AuditAnchorEmptyRoot",
+    "AuditAnchorInconsistentTree",
     "AuditAnchorInvalidKind",
     "AuditAnchorSizeNotIncreasing",
     "AuditAnchorUnauthorizedAccount",

@@ -14,8 +14,10 @@ import {IConsortium} from "./IConsortium.sol";
 /// transaction is the checkpoint's signature: it is signed by the member's key, and the
 /// contract records the member and the block time. Each (kind, stream) is append-only: sizes
 /// strictly grow, so one size never has two roots. The certificate tree has one stream (the
-/// tree is the same at every node); operation logs are per node, so their stream is the
-/// anchoring member.
+/// tree is the same at every node), and every tree checkpoint after the first must come with
+/// an RFC 9162 consistency proof from the previous one, verified here: no member can anchor
+/// a tree that rewrites what an earlier checkpoint fixed. Operation logs are per node (their
+/// stream is the anchoring member); a hash chain's head has no such proof.
 contract AuditAnchor {
     uint8 public constant KIND_CERTIFICATE_TREE = 1;
     uint8 public constant KIND_OPERATION_LOG = 2;
@@ -51,6 +53,9 @@ contract AuditAnchor {
     error AuditAnchorEmptyRoot();
     /// @dev The stream already holds a checkpoint of `latestSize` and `size` does not exceed it.
     error AuditAnchorSizeNotIncreasing(uint8 kind, address stream, uint64 latestSize, uint64 size);
+    /// @dev The consistency proof does not show the tree of `size` leaves extends the latest
+    /// checkpoint's tree of `latestSize` leaves.
+    error AuditAnchorInconsistentTree(uint64 latestSize, uint64 size);
     /// @dev No checkpoint number `index` in the stream (it holds `count`).
     error AuditAnchorUnknownCheckpoint(uint8 kind, address stream, uint256 index, uint256 count);
 
@@ -60,10 +65,24 @@ contract AuditAnchor {
     }
 
     /// @notice Anchor the certificate tree's checkpoint: `size` leaves with root `root`. Only
-    /// a member may call; `size` must exceed the latest anchored size.
+    /// a member may call; `size` must exceed the latest anchored size, and `consistency` must
+    /// be the RFC 9162 consistency proof from the latest checkpoint's tree to this one (empty
+    /// for the first checkpoint).
     /// @return index the checkpoint's number in the certificate tree's stream
-    function anchorCertificateTree(uint64 size, bytes32 root) external returns (uint256 index) {
-        return _anchor(KIND_CERTIFICATE_TREE, address(0), size, root);
+    function anchorCertificateTree(uint64 size, bytes32 root, bytes32[] calldata consistency)
+        external
+        returns (uint256 index)
+    {
+        Checkpoint[] storage list = _checked(KIND_CERTIFICATE_TREE, address(0), size, root);
+        if (list.length > 0) {
+            Checkpoint storage previous = list[list.length - 1];
+            if (!_consistent(previous.size, size, consistency, previous.root, root)) {
+                revert AuditAnchorInconsistentTree(previous.size, size);
+            }
+        } else if (consistency.length != 0) {
+            revert AuditAnchorInconsistentTree(0, size);
+        }
+        return _push(KIND_CERTIFICATE_TREE, address(0), list, size, root);
     }
 
     /// @notice Anchor the caller's operation log: `size` rows whose last row hashes to `head`.
@@ -71,7 +90,8 @@ contract AuditAnchor {
     /// latest size anchored in it.
     /// @return index the checkpoint's number in the caller's operation-log stream
     function anchorOperationLog(uint64 size, bytes32 head) external returns (uint256 index) {
-        return _anchor(KIND_OPERATION_LOG, msg.sender, size, head);
+        Checkpoint[] storage list = _checked(KIND_OPERATION_LOG, msg.sender, size, head);
+        return _push(KIND_OPERATION_LOG, msg.sender, list, size, head);
     }
 
     /// @notice Number of checkpoints in stream `stream` of `kind` (the certificate tree's
@@ -115,22 +135,77 @@ contract AuditAnchor {
         return _consortium;
     }
 
-    function _anchor(uint8 kind, address stream, uint64 size, bytes32 root)
+    /// @dev The caller is a member, the root is not zero and the size grows; the stream.
+    function _checked(uint8 kind, address stream, uint64 size, bytes32 root)
         private
-        returns (uint256 index)
+        view
+        returns (Checkpoint[] storage list)
     {
         if (_consortium.memberIndexOf(msg.sender) == 0) {
             revert AuditAnchorUnauthorizedAccount(msg.sender);
         }
         if (root == bytes32(0)) revert AuditAnchorEmptyRoot();
-        Checkpoint[] storage list = _checkpoints[kind][stream];
+        list = _checkpoints[kind][stream];
+        uint256 n = list.length;
+        uint64 latestSize = n == 0 ? 0 : list[n - 1].size;
+        if (size <= latestSize) revert AuditAnchorSizeNotIncreasing(kind, stream, latestSize, size);
+    }
+
+    function _push(uint8 kind, address stream, Checkpoint[] storage list, uint64 size, bytes32 root)
+        private
+        returns (uint256 index)
+    {
         index = list.length;
-        if (index > 0 && size <= list[index - 1].size) {
-            revert AuditAnchorSizeNotIncreasing(kind, stream, list[index - 1].size, size);
-        }
-        if (index == 0 && size == 0) revert AuditAnchorSizeNotIncreasing(kind, stream, 0, 0);
         list.push(Checkpoint(size, root, uint64(block.timestamp), msg.sender));
         emit CheckpointAnchored(kind, stream, index, size, root, uint64(block.timestamp), msg.sender);
+    }
+
+    /// @dev RFC 9162 section 2.1.4.2: whether `proof` shows the tree of `size2` leaves with
+    /// `root2` extends the tree of `size1` leaves with `root1` (0 < size1 < size2).
+    function _consistent(
+        uint256 size1,
+        uint256 size2,
+        bytes32[] calldata proof,
+        bytes32 root1,
+        bytes32 root2
+    ) private pure returns (bool) {
+        if (proof.length == 0) return false;
+        uint256 i;
+        bytes32 fr;
+        if (size1 & (size1 - 1) == 0) {
+            fr = root1; // a perfect first tree is its own first node
+        } else {
+            fr = proof[0];
+            i = 1;
+        }
+        bytes32 sr = fr;
+        uint256 fn = size1 - 1;
+        uint256 sn = size2 - 1;
+        while (fn & 1 == 1) {
+            fn >>= 1;
+            sn >>= 1;
+        }
+        for (; i < proof.length; ++i) {
+            if (sn == 0) return false;
+            bytes32 c = proof[i];
+            if (fn & 1 == 1 || fn == sn) {
+                fr = _node(c, fr);
+                sr = _node(c, sr);
+                while (fn & 1 == 0 && fn != 0) {
+                    fn >>= 1;
+                    sn >>= 1;
+                }
+            } else {
+                sr = _node(sr, c);
+            }
+            fn >>= 1;
+            sn >>= 1;
+        }
+        return sn == 0 && fr == root1 && sr == root2;
+    }
+
+    function _node(bytes32 left, bytes32 right) private pure returns (bytes32) {
+        return sha256(abi.encodePacked(bytes1(0x01), left, right));
     }
 
     function _requireKind(uint8 kind) private pure {

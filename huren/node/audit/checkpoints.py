@@ -44,6 +44,7 @@ from huren.registry.client_anchor import (
     decode_checkpoint_anchored,
 )
 from huren.registry.errors import (
+    AuditAnchorInconsistentTree,
     AuditAnchorSizeNotIncreasing,
     AuditAnchorUnauthorizedAccount,
     AuditAnchorUnknownCheckpoint,
@@ -300,10 +301,13 @@ class AuditService:
                 # have anchored since (then its checkpoint decides whether one is due).
                 tree_latest = self._chain_latest(CheckpointKind.CERTIFICATE_TREE) or tree_latest
             if self.policy.due(tree_size, tree_latest, now):
-                done.append(self.client.anchor_certificate_tree(tree_size, tree_root).checkpoint)
+                proof = self._consistency_from(tree_latest, tree_size)
+                if proof is not None:
+                    anchored = self.client.anchor_certificate_tree(tree_size, tree_root, proof)
+                    done.append(anchored.checkpoint)
             if self.policy.due(log_size, log_latest, now):
                 done.append(self.client.anchor_operation_log(log_size, log_head).checkpoint)
-        except AuditAnchorSizeNotIncreasing as exc:
+        except (AuditAnchorSizeNotIncreasing, AuditAnchorInconsistentTree) as exc:
             log.info("another node anchored first: %s", exc)
         except AuditAnchorUnauthorizedAccount:
             log.error("the node's operator %s is no member: it cannot anchor", self.stream)
@@ -311,6 +315,22 @@ class AuditService:
         if done:
             self.sync_checkpoints()
         return done
+
+    def _consistency_from(self, latest: StoredCheckpoint | None, size: int) -> list[bytes] | None:
+        """The consistency proof from the latest anchored tree to ours (AuditAnchor checks
+        it); None when our tree does not extend it, which is logged as an error."""
+        if latest is None:
+            return []
+        with self.engine.connect() as conn:
+            if self.tree.root(conn, latest.size) != latest.root:
+                log.error(
+                    "not anchoring: checkpoint %d (%d leaves) has a root this node's tree "
+                    "does not have",
+                    latest.index,
+                    latest.size,
+                )
+                return None
+            return self.tree.consistency_proof(conn, latest.size, size)
 
     def _chain_latest(self, kind: CheckpointKind) -> StoredCheckpoint | None:
         """The stream's latest checkpoint as the chain holds it now (no evidence fields)."""

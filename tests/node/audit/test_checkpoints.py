@@ -259,6 +259,10 @@ def test_a_root_not_of_the_chains_records_is_caught_by_rebuilding(world: World) 
     verify_inclusion_on_chain(forged, world.seeded.backend)
     with pytest.raises(CheckpointMismatch, match="first 3 records"):
         verify_inclusion_on_chain(forged, world.seeded.backend, rebuild=True)
+    # Nor does this node extend that checkpoint: no consistency proof from it exists, and
+    # AuditAnchor takes no tree checkpoint without one.
+    world.issue(3)
+    assert world.service.step() == []
 
 
 def first_fingerprint(conn: Connection) -> bytes:
