@@ -14,6 +14,7 @@ engine and indexer) and closes it when the app shuts down. Areas:
   certificate chains (any key), revocation by the issuing CA (admin key).
 - ``/v1/auth``, ``/v1/account``, ``/v1/identity``, ``/v1/messages``: people's accounts,
   identity verification and inbox (account access tokens; ``node.account_services``).
+- ``/v1/audit``: Merkle inclusion and consistency proofs, anchored checkpoints (any key).
 
 Every error is RFC 9457 problem JSON with a stable ``code`` (``huren.api.problems``).
 
@@ -34,6 +35,7 @@ from huren.api import console, problems
 from huren.api.deps import NodeServices, install_state
 from huren.api.routers import (
     account,
+    audit_proofs,
     auth,
     consortium,
     health,
@@ -77,7 +79,7 @@ def create_app(node: NodeServices) -> FastAPI:
     )
     install_state(app, node)
     problems.install(app)
-    for module in (health, recognition, consortium, platform_keys, pki):
+    for module in (health, recognition, consortium, platform_keys, pki, audit_proofs):
         app.include_router(module.router)
     console.install(app, node)
     app.state.account_services = getattr(node, "account_services", None)

@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from huren.node.accounts import AccountError
+from huren.node.audit.proof_errors import TransparencyError
 from huren.node.identity import IdentityError
 from huren.node.indexer import IndexerError
 from huren.node.messages import MessageError
@@ -43,13 +44,20 @@ _SNAKE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 # Contract reverts by what they mean for an HTTP client; the rest are 409 (state conflict).
 _CONTRACT_STATUS = {
-    404: {"UnknownProposal", "UnknownCa", "UnknownPlatform", "UnknownCertificate"},
+    404: {
+        "UnknownProposal",
+        "UnknownCa",
+        "UnknownPlatform",
+        "UnknownCertificate",
+        "AuditAnchorUnknownCheckpoint",
+    },
     403: {
         "NotAMember",
         "NotCaOperator",
         "NotPlatformCenter",
         "AccessControlUnauthorizedAccount",
         "MembershipNotRenounceable",
+        "AuditAnchorUnauthorizedAccount",
     },
     422: {
         "EmptyName",
@@ -63,6 +71,8 @@ _CONTRACT_STATUS = {
         "ZeroAddress",
         "LengthMismatch",
         "EmptyBatch",
+        "AuditAnchorInvalidKind",
+        "AuditAnchorEmptyRoot",
     },
 }
 _HTTP_CODES = {
@@ -172,7 +182,7 @@ def handle(exc: BaseException) -> JSONResponse:
     if isinstance(exc, StarletteHTTPException):
         code = _HTTP_CODES.get(exc.status_code, f"HTTP_{exc.status_code}")
         return problem(exc.status_code, code, str(exc.detail), headers=exc.headers)
-    if isinstance(exc, RecognitionError | PlatformKeyError | PkiError):
+    if isinstance(exc, RecognitionError | PlatformKeyError | PkiError | TransparencyError):
         return problem(exc.status, exc.code, str(exc))
     if isinstance(exc, AccountError | IdentityError | MessageError | PortError):
         return _service(exc)
@@ -202,6 +212,7 @@ _ROOTS: tuple[type[Exception], ...] = (
     RecognitionError,
     PlatformKeyError,
     PkiError,
+    TransparencyError,
     RegistryError,
     BackendError,
     NodeError,

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from huren.node import demo, platform_keys
 from huren.node.account_services import AccountServices, build_account_services
+from huren.node.audit.checkpoints import AnchorPolicy, AuditService
 from huren.node.db.engine import default_url, make_engine, migrate, write_session
 from huren.node.indexer import Indexer
 from huren.node.pki.service import Pki, load_cas
@@ -68,8 +69,10 @@ class Node:
         self.account_services: AccountServices = build_account_services(
             engine, secret.get_secret_value().encode(), env=settings.env
         )
+        self.audit = self._audit_service(settings)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._audit_thread: threading.Thread | None = None
 
     @classmethod
     def open(cls, settings: Settings, *, start_indexer: bool = True) -> Node:
@@ -108,6 +111,29 @@ class Node:
         """Index everything confirmed so far (before serving, so answers are current)."""
         while not self.indexer.step().caught_up:
             pass
+        if self.audit is not None:
+            while self.audit.tree.sync().appended:
+                pass
+
+    def _audit_service(self, settings: Settings) -> AuditService | None:
+        """Tree, checkpoint mirror and anchoring; None for a deployment without AuditAnchor
+        (a huren-deployment/1 file), which runs without them."""
+        if self.deployment.audit_anchor is None:
+            log.warning("the deployment has no AuditAnchor: no checkpoints, no proofs")
+            return None
+        every = settings.audit_anchor_every_records
+        policy = AnchorPolicy(every or 1, settings.audit_anchor_interval_s)
+        service = AuditService(
+            self.engine,
+            self.backend,
+            self.deployment,
+            self.operator,
+            policy,
+            confirmations=settings.confirmations,
+        )
+        if every == 0:
+            service.disable_anchoring()
+        return service
 
     def start_indexer(self) -> None:
         self._thread = threading.Thread(
@@ -117,11 +143,20 @@ class Node:
             daemon=True,
         )
         self._thread.start()
+        if self.audit is not None:
+            self._audit_thread = threading.Thread(
+                target=self.audit.run,
+                args=(self._stop, self.settings.audit_poll_interval),
+                name="huren-audit",
+                daemon=True,
+            )
+            self._audit_thread.start()
 
     def close(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        for thread in (self._thread, self._audit_thread):
+            if thread is not None:
+                thread.join(timeout=10)
         self.engine.dispose()
         self.backend.close()
 

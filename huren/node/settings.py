@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     account_secret: SecretStr | None = None
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     access_log: bool = True  # one line per request; off under heavy load
+    # Audit checkpoints (huren.node.audit.checkpoints): anchor the certificate tree and the
+    # operation log every N new records or T seconds (if anything was added); 0 turns
+    # anchoring off (the tree and the mirror of others' checkpoints are kept anyway).
+    audit_anchor_every_records: int = 1000
+    audit_anchor_interval_s: float = 3600.0
+    audit_poll_interval: float = 1.0
     # Answers about now kept per indexed block (platforms ask about the same certificates
     # again and again); 0 computes every answer afresh.
     recognition_answer_cache: int = Field(default=65_536, ge=0)
@@ -54,6 +60,10 @@ class Settings(BaseSettings):
             raise ValueError("HUREN_CHAIN_URL needs HUREN_CHAIN_ID (the node pins the chain id)")
         if self.confirmations < 0 or self.index_poll_interval <= 0:
             raise ValueError("confirmations must be >= 0 and the poll interval > 0")
+        if self.audit_anchor_every_records < 0 or self.audit_anchor_interval_s <= 0:
+            raise ValueError("audit anchoring needs every_records >= 0 and interval_s > 0")
+        if self.audit_poll_interval <= 0:
+            raise ValueError("the audit poll interval must be > 0")
         if self.env == "dev":
             return self
         if self.operator_key_file is None:

@@ -148,12 +148,14 @@ class RevocationReason(IntEnum):
 @dataclass(frozen=True, slots=True)
 class Deployment:
     """Where the contracts live. ``block_number`` is the block that created the Consortium:
-    replaying events from there sees everything, the founders included."""
+    replaying events from there sees everything, the founders included. ``audit_anchor`` is
+    the AuditAnchor contract (None for a deployment made before it existed)."""
 
     consortium: str
     registry: str
     block_number: int
     chain_id: int
+    audit_anchor: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,7 +70,8 @@ def test_deploy_single_founder_decides_alone(chain: EmbeddedBackend, tmp_path: P
     path = tmp_path / "node" / "deployment.json"
     save_deployment(path, dep)
     assert load_deployment(path) == dep
-    assert json.loads(path.read_text())["format"] == "huren-deployment/1"
+    assert json.loads(path.read_text())["format"] == "huren-deployment/2"
+    assert dep.audit_anchor is not None
     path.write_text('{"format": "huren-deployment/1", "consortium": "nope"}')
     with pytest.raises(DeploymentMismatch):
         load_deployment(path)

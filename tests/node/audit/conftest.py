@@ -1,6 +1,8 @@
 """An exercised demo chain (issuance, renewal, revocation, bindings, authorizations,
 operators, governance) with a node index of it on SQLite, built once per module and copied
-per test, so that each test may corrupt its own index."""
+per test, so that each test may corrupt its own index; and a bare migrated SQLite engine for
+the proof tests (PostgreSQL is covered by tests/node/test_db.py's migration check; these
+tests exercise logic, not the dialect)."""
 
 from __future__ import annotations
 
@@ -66,3 +68,12 @@ def audited(
     yield AuditedChain(backend, deployment, engine, root, facts)
     engine.dispose()
     backend.close()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    url = f"sqlite:///{tmp_path / 'node.db'}"
+    migrate(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
