@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from huren.api import problems
 from huren.api.deps import NodeServices, install_state
-from huren.api.routers import consortium, health, platform_keys, recognition
+from huren.api.routers import consortium, cosigner, health, platform_keys, recognition
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
@@ -62,7 +62,7 @@ def create_app(node: NodeServices) -> FastAPI:
     )
     install_state(app, node)
     problems.install(app)
-    for module in (health, recognition, consortium, platform_keys):
+    for module in (health, recognition, consortium, platform_keys, cosigner):
         app.include_router(module.router)
     app.add_middleware(recognition.FastPath)  # inside BodyLimit: that refuses first
     app.add_middleware(BodyLimit)

@@ -22,7 +22,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from huren.node.cosigner.errors import CosignerError
 from huren.node.indexer import IndexerError
+from huren.node.keysplit.errors import KeysplitError
 from huren.node.node import NodeError, NotDeployed
 from huren.node.platform_keys import PlatformKeyError
 from huren.node.recognition import RecognitionError
@@ -155,7 +157,7 @@ def handle(exc: BaseException) -> JSONResponse:
     if isinstance(exc, StarletteHTTPException):
         code = _HTTP_CODES.get(exc.status_code, f"HTTP_{exc.status_code}")
         return problem(exc.status_code, code, str(exc.detail), headers=exc.headers)
-    if isinstance(exc, RecognitionError | PlatformKeyError):
+    if isinstance(exc, RecognitionError | PlatformKeyError | CosignerError | KeysplitError):
         return problem(exc.status, exc.code, str(exc))
     if isinstance(exc, ContractError):
         return _contract(exc)
@@ -182,6 +184,8 @@ _ROOTS: tuple[type[Exception], ...] = (
     StarletteHTTPException,
     RecognitionError,
     PlatformKeyError,
+    CosignerError,
+    KeysplitError,
     RegistryError,
     BackendError,
     NodeError,

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from huren.node.cosigner.at_rest import parse_kek
+
 MIN_ADMIN_KEY_LENGTH = 32
 
 
@@ -17,7 +19,8 @@ class Settings(BaseSettings):
     In ``dev`` the embedded chain is seeded with the demo consortium, whose operator keys are
     derived from public labels, and a missing admin API key is generated into the data
     directory. Anywhere else those would be default secrets, so a non-dev node must name its
-    operator key file and set a strong admin API key.
+    operator key file, set a strong admin API key and a co-signer key-encryption key (in dev a
+    public one is used).
     """
 
     model_config = SettingsConfigDict(env_prefix="HUREN_", extra="forbid")
@@ -33,6 +36,8 @@ class Settings(BaseSettings):
     confirmations: int = 0  # blocks the index stays behind the head (QBFT: 0, final at once)
     index_poll_interval: float = 0.2
     admin_api_key: SecretStr | None = None
+    # 64 hex digits: encrypts the co-signer's key shares at rest (huren.node.cosigner).
+    cosigner_kek: SecretStr | None = None
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     access_log: bool = True  # one line per request; off under heavy load
     # Answers about now kept per indexed block (platforms ask about the same certificates
@@ -58,4 +63,7 @@ class Settings(BaseSettings):
                 f"outside dev the node needs HUREN_ADMIN_API_KEY of at least "
                 f"{MIN_ADMIN_KEY_LENGTH} characters"
             )
+        if self.cosigner_kek is None:
+            raise ValueError("outside dev the node needs HUREN_COSIGNER_KEK (64 hex digits)")
+        parse_kek(self.cosigner_kek.get_secret_value())
         return self

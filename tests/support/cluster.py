@@ -208,7 +208,14 @@ def _spawn(
     admin_key = secrets.token_urlsafe(32)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUREN_")}
-    env.update({"HUREN_ADMIN_API_KEY": admin_key, "PYTHONUNBUFFERED": "1", **env_overrides})
+    env.update(
+        {
+            "HUREN_ADMIN_API_KEY": admin_key,
+            "HUREN_COSIGNER_KEK": secrets.token_hex(32),
+            "PYTHONUNBUFFERED": "1",
+            **env_overrides,
+        }
+    )
     cmd = [
         sys.executable,
         "-m",
