@@ -18,17 +18,19 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from sqlmodel import Session, col, select
 
 from huren.device.errors import CosignerRefused
-from huren.device.pin import open_share, stretch
+from huren.device.pin import open_share, pin_key, stretch
 from huren.device.sdk import Device
 from huren.node import demo
 from huren.node.cosigner import at_rest
 from huren.node.cosigner.service import CosignerService
-from huren.node.cosigner.wire import b64d
+from huren.node.cosigner.wire import b64d, b64e
 from huren.node.db.cosigner_tables import CosignerEnrolment, CosignerOperation
 from huren.node.keysplit.decrypt import x25519_public_key
+from huren.node.keysplit.frost import SigningCommitment, SigningPackage
 from huren.node.keysplit.group import encode_scalar
 from huren.node.keysplit.keys import KeyPackage
 from huren.node.keysplit.sealing import RecoveryKey
+from huren.node.keysplit.signer import Coordinator, SignerParty
 from huren.registry.types import Scope
 from tests.api.conftest import ApiEnv
 from tests.api.cosigner_support import (
@@ -359,3 +361,59 @@ def test_listings_show_several_certificates_on_one_device(world: World) -> None:
     assert keys[world.encryption_id]["fingerprints"] == [
         hashlib.sha256(world.encryption_der).hexdigest()
     ]
+
+
+def test_round_two_signs_only_what_round_one_named_and_only_once(world: World) -> None:
+    device, enrolment_id = world.device, world.signing_id
+    stored = device.store.load(enrolment_id)
+    stretched = stretch(PIN, stored.salt, stored.params)
+    fingerprint = stored.certificates[0]
+
+    def round_one(message: bytes) -> tuple[str, SigningPackage, KeyPackage]:
+        started = device.client.call(
+            "POST",
+            "/v1/cosigner/signings",
+            {
+                "enrolment_id": enrolment_id,
+                "fingerprint": fingerprint,
+                "platform": "alliance",
+                "action": "sign",
+                "message": b64e(message),
+            },
+            pin_key=pin_key(stretched),
+        )
+        key = open_share(
+            stretched, b64d(started["unwrap_secret"]), enrolment_id, stored.sealed_share
+        )
+        theirs = SigningCommitment.from_bytes(b64d(started["commitment"]))
+        package = Coordinator(key.public).signing_package(
+            message, [SignerParty(key).commit(), theirs]
+        )
+        return started["signing_id"], package, key
+
+    def round_two(signing_id: str, package: SigningPackage) -> object:
+        return device.client.call(
+            "POST",
+            f"/v1/cosigner/signings/{signing_id}/share",
+            {"package": b64e(package.to_bytes())},
+        )
+
+    signing_id, package, _ = round_one(b"pay 100")
+    other = SigningPackage(package.epoch, b"pay 100000", package.commitments)
+    with _refused("INVALID_COSIGNER_REQUEST"):
+        round_two(signing_id, other)
+    with _refused("UNKNOWN_SIGNING"):  # a refused round two used the signing up
+        round_two(signing_id, package)
+
+    signing_id, package, _ = round_one(b"pay 100")
+    round_two(signing_id, package)
+    with _refused("UNKNOWN_SIGNING"):
+        round_two(signing_id, package)
+
+    signing_id, package, _ = round_one(b"pay 100")
+    world.clock.now += 300  # round two after the signing expired
+    try:
+        with _refused("UNKNOWN_SIGNING"):
+            round_two(signing_id, package)
+    finally:
+        world.clock.now -= 300
