@@ -189,6 +189,22 @@ def devices(home: Home = DEFAULT_HOME, server: Server = DEFAULT_SERVER) -> None:
 
 
 @device_app.command()
+def revoke(
+    device_id: Annotated[str, typer.Argument(help="the device to revoke (see devices)")],
+    home: Home = DEFAULT_HOME,
+    server: Server = DEFAULT_SERVER,
+) -> None:
+    """Revoke one of the holder's devices, e.g. a lost phone."""
+    from huren.device.errors import DeviceError
+
+    try:
+        _device(home, server).revoke_device(device_id)
+    except DeviceError as error:
+        raise _fail(error) from None
+    console.print(f"device {device_id} revoked")
+
+
+@device_app.command()
 def sessions(
     limit: Annotated[int, typer.Option(min=1, max=500)] = 20,
     home: Home = DEFAULT_HOME,

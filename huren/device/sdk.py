@@ -269,6 +269,10 @@ class Device:
     def devices(self) -> list[dict[str, Any]]:
         return list(self.client.call("GET", f"{API}/devices"))
 
+    def revoke_device(self, device_id: str) -> dict[str, Any]:
+        """Revoke one of the holder's devices (a lost phone), or this one."""
+        return dict(self.client.call("DELETE", f"{API}/devices/{device_id}"))
+
     def enrolments(self) -> list[dict[str, Any]]:
         return list(self.client.call("GET", f"{API}/enrolments"))
 

@@ -352,9 +352,25 @@ def test_change_pin_reseals_and_rotates_the_proof(
     )
 
 
+def test_a_lost_phone_is_revoked_from_another_device_of_the_holder(
+    env: ApiEnv, tmp_path: Path, world: World
+) -> None:
+    lost, _ = tapped_device(env, tmp_path / "lost", world.clock)
+    lost.enrol(ticket(env, HOLDER, RECOVERY.public_key), PIN)
+    assert {d["device_id"] for d in world.device.devices()} >= {lost.device_id}
+    stranger, _ = tapped_device(env, tmp_path / "stranger", world.clock)
+    stranger.enrol(ticket(env, "account:stranger", RECOVERY.public_key), PIN)
+    with _refused("UNKNOWN_DEVICE"):  # only the holder's own devices
+        stranger.revoke_device(lost.device_id)
+    revoked = world.device.revoke_device(lost.device_id)
+    assert revoked["revoked_at"] == world.clock.now
+    with _refused("DEVICE_AUTH_FAILED"):
+        lost.enrolments()
+
+
 def test_listings_show_several_certificates_on_one_device(world: World) -> None:
-    [device] = world.device.devices()
-    assert device["device_id"] == world.device.device_id
+    device = next(d for d in world.device.devices() if d["device_id"] == world.device.device_id)
+    assert device["revoked_at"] is None
     keys = {e["enrolment_id"]: e for e in world.device.enrolments()}
     assert keys[world.signing_id]["fingerprints"] == [hashlib.sha256(world.signing_der).hexdigest()]
     assert keys[world.encryption_id]["purpose"] == "encryption"

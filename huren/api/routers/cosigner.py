@@ -27,6 +27,7 @@ from huren.node.cosigner import at_rest, enrolment, tickets
 from huren.node.cosigner.auth import SignedRequest, parse_headers
 from huren.node.cosigner.service import CosignerService
 from huren.node.cosigner.wire import b64d, b64e
+from huren.node.db.cosigner_tables import CosignerDevice
 from huren.node.db.engine import write_session
 
 router = APIRouter(prefix="/v1/cosigner", tags=["co-signer"], responses=PROBLEM_RESPONSES)
@@ -225,16 +226,29 @@ async def devices(request: Request, service: CosignerDep) -> list[cs.DeviceOut]:
     """The devices of this device's holder."""
     signed, _ = await _signed(request, _NoBody)
     rows = await run_in_threadpool(service.devices, signed)
-    return [
-        cs.DeviceOut(
-            device_id=d.device_id,
-            label=d.label,
-            created_at=d.created_at,
-            last_seen_at=d.last_seen_at,
-            revoked_at=d.revoked_at,
-        )
-        for d in rows
-    ]
+    return [_device_out(d) for d in rows]
+
+
+@router.delete("/devices/{device_id}")
+async def revoke_device(
+    request: Request,
+    service: CosignerDep,
+    device_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
+) -> cs.DeviceOut:
+    """Revoke one of the holder's devices (a lost phone); its requests are refused."""
+    signed, _ = await _signed(request, _NoBody)
+    d = await run_in_threadpool(service.revoke_device, signed, device_id)
+    return _device_out(d)
+
+
+def _device_out(d: CosignerDevice) -> cs.DeviceOut:
+    return cs.DeviceOut(
+        device_id=d.device_id,
+        label=d.label,
+        created_at=d.created_at,
+        last_seen_at=d.last_seen_at,
+        revoked_at=d.revoked_at,
+    )
 
 
 @router.get("/enrolments")

@@ -51,6 +51,13 @@ class UnknownEnrolment(CosignerError):
     code = "UNKNOWN_ENROLMENT"
 
 
+class UnknownDevice(CosignerError):
+    """No such device of the caller's holder."""
+
+    status = 404
+    code = "UNKNOWN_DEVICE"
+
+
 class EnrolmentState(CosignerError):
     """The enrolment is not in the state the step needs (pending, finished, expired)."""
 

@@ -18,6 +18,7 @@ from huren.node.cosigner.errors import (
     EnrolmentState,
     HolderMismatch,
     InvalidRequest,
+    UnknownDevice,
     UnknownSigning,
 )
 from huren.node.cosigner.frame import (
@@ -313,6 +314,20 @@ class CosignerService(ServiceFrame):
                 .order_by(col(CosignerDevice.created_at))
             ).all()
         return rows
+
+    def revoke_device(self, request: SignedRequest, device_id: str) -> CosignerDevice:
+        """Revoke one of the holder's devices (a lost phone) from another one, or itself: its
+        requests are refused from then on, so its shares are of no use until recovery."""
+        record = OperationRecord("revoke_device", detail=f"device {device_id}")
+        with self._operation(record, request) as (s, device, now):
+            assert device is not None
+            target = s.get(CosignerDevice, device_id)
+            if target is None or target.holder != device.holder:
+                raise UnknownDevice("no such device of this holder")
+            if target.revoked_at is None:
+                target.revoked_at = now
+                s.add(target)
+        return target
 
     def enrolments(self, request: SignedRequest) -> list[EnrolmentInfo]:
         """The calling device's keys, with their certificates and lock state."""
