@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
+from huren.cli_cosigner import cosigner_app
 from huren.cli_device import device_app
 from huren.cli_network import network_app
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 app = typer.Typer(help="huren: CA mutual recognition on a consortium chain.", no_args_is_help=True)
 app.add_typer(network_app, name="network")
 app.add_typer(device_app, name="device")
+app.add_typer(cosigner_app, name="cosigner")
 console = Console()
 
 DataDir = Annotated[Path | None, typer.Option(help="node data directory [HUREN_DATA_DIR]")]

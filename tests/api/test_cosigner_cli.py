@@ -11,12 +11,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from typer.testing import CliRunner
 
-from huren import cli_device
+from huren import cli_cosigner, cli_device
 from huren.cli import app
 from huren.device.store import DeviceStore
 from huren.node.keysplit.sealing import RecoveryKey
-from tests.api.conftest import ApiEnv
-from tests.api.cosigner_support import issue_and_record, ticket
+from tests.api.conftest import ADMIN_KEY, ApiEnv
+from tests.api.cosigner_support import issue_and_record
 
 runner = CliRunner()
 
@@ -24,15 +24,22 @@ runner = CliRunner()
 def test_enrol_sign_and_list_from_the_command_line(
     env: ApiEnv, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(
-        cli_device,
-        "http_client",
-        lambda server: httpx.Client(transport=env.http._transport, base_url=server),
-    )
+    for module in (cli_device, cli_cosigner):
+        monkeypatch.setattr(
+            module,
+            "http_client",
+            lambda server: httpx.Client(transport=env.http._transport, base_url=server),
+        )
     home = tmp_path / "phone"
     common = ["--home", str(home), "--server", "http://testserver"]
     pin = {"HUREN_DEVICE_PIN": "975310"}
-    issued = ticket(env, "account:cli", RecoveryKey.generate().public_key)
+    admin = ["--admin-key", ADMIN_KEY, "--server", "http://testserver"]
+    recovery = RecoveryKey.generate().public_key.hex()
+    result = runner.invoke(
+        app, ["cosigner", "ticket", "--holder", "account:cli", "--recovery-key", recovery, *admin]
+    )
+    assert result.exit_code == 0, result.output
+    issued = result.output.strip()
     result = runner.invoke(app, ["device", "enrol", "--ticket", issued, *common], env=pin)
     assert result.exit_code == 0, result.output
     [stored] = DeviceStore(home).enrolments()
@@ -54,8 +61,19 @@ def test_enrol_sign_and_list_from_the_command_line(
     public = Ed25519PublicKey.from_public_bytes(bytes(stored.public.group_public_key))
     public.verify(signature, hashlib.sha256(document.read_bytes()).digest())
 
-    result = runner.invoke(app, [*args, *common], env={"HUREN_DEVICE_PIN": "000000"})
-    assert result.exit_code == 1 and "PIN_PROOF_FAILED" in result.output
+    for _ in range(5):
+        result = runner.invoke(app, [*args, *common], env={"HUREN_DEVICE_PIN": "000000"})
+        assert result.exit_code == 1
+    assert "KEY_LOCKED" in result.output
+    result = runner.invoke(
+        app, ["cosigner", "unlock", stored.enrolment_id, "--verified-by", "bank-card", *admin]
+    )
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(app, [*args, *common], env=pin).exit_code == 0
+    result = runner.invoke(
+        app, ["cosigner", "unlock", stored.enrolment_id, "--verified-by", "bank-card", *admin]
+    )
+    assert result.exit_code == 1 and "ENROLMENT_STATE" in result.output
     result = runner.invoke(app, ["device", "list", *common])
     assert f"{stored.enrolment_id} signing ok: {hashlib.sha256(der).hexdigest()}" in result.output
     result = runner.invoke(app, ["device", "sessions", *common])
