@@ -48,7 +48,7 @@ from huren.node.settings import Settings  # noqa: E402
 from huren.registry.client import RegistryClient  # noqa: E402
 from huren.registry.types import KeyUsage  # noqa: E402
 from tests.api.conftest import cert_input  # noqa: E402
-from tests.api.cosigner_support import certificate_for  # noqa: E402
+from tests.api.cosigner.support import certificate_for  # noqa: E402
 from tests.node.keysplit.protocol import enrol, sign  # noqa: E402
 
 ADMIN_KEY = "benchmark-admin-key-" + "x" * 20

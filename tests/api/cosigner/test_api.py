@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,85 +15,30 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from sqlmodel import Session, col, select
 
-from huren.device.errors import CosignerRefused
-from huren.device.pin import open_share, pin_key, stretch
-from huren.device.sdk import Device
+from huren.device.pin import open_share, stretch
 from huren.node import demo
 from huren.node.cosigner import at_rest
-from huren.node.cosigner.service import CosignerService
-from huren.node.cosigner.wire import b64d, b64e
+from huren.node.cosigner.wire import b64d
 from huren.node.db.cosigner_tables import CosignerEnrolment, CosignerOperation
 from huren.node.keysplit.decrypt import x25519_public_key
-from huren.node.keysplit.frost import SigningCommitment, SigningPackage
 from huren.node.keysplit.group import encode_scalar
 from huren.node.keysplit.keys import KeyPackage
-from huren.node.keysplit.sealing import RecoveryKey
-from huren.node.keysplit.signer import Coordinator, SignerParty
 from huren.registry.types import Scope
 from tests.api.conftest import ApiEnv
-from tests.api.cosigner_support import (
-    Clock,
-    Wiretap,
+from tests.api.cosigner.conftest import World
+from tests.api.cosigner.support import (
+    HOLDER,
+    PIN,
+    RECOVERY,
     issue_and_record,
+    refused,
     tapped_device,
     ticket,
 )
 
-PIN = "246810"
-HOLDER = "account:acme-staff-1"
-RECOVERY = RecoveryKey.generate()
-
-
-@dataclass
-class World:
-    env: ApiEnv
-    clock: Clock
-    service: CosignerService
-    device: Device
-    tap: Wiretap
-    signing_id: str
-    encryption_id: str
-    signing_der: bytes
-    encryption_der: bytes
-
-
-@pytest.fixture(scope="module")
-def world(env: ApiEnv, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    clock = Clock()
-    app = env.http.app
-    service = CosignerService(
-        env.services.engine, at_rest.DEV_KEK, clock=clock, index_cache=app.state.index_cache
-    )
-    app.state.cosigner = service
-    device, tap = tapped_device(env, tmp_path_factory.mktemp("phone"), clock)
-    signing = device.enrol(
-        ticket(env, HOLDER, RECOVERY.public_key), PIN, recovery_public_key=RECOVERY.public_key
-    )
-    encryption = device.enrol(ticket(env, HOLDER, RECOVERY.public_key), PIN, purpose="encryption")
-    signing_der = issue_and_record(env, signing.enrolment_id, signing.public, "signing")
-    encryption_der = issue_and_record(env, encryption.enrolment_id, encryption.public, "encryption")
-    device.add_certificate(signing.enrolment_id, signing_der)
-    device.add_certificate(encryption.enrolment_id, encryption_der)
-    yield World(
-        env,
-        clock,
-        service,
-        device,
-        tap,
-        signing.enrolment_id,
-        encryption.enrolment_id,
-        signing_der,
-        encryption_der,
-    )
-    del app.state.cosigner
-
 
 def _group_key(world: World, enrolment_id: str) -> bytes:
     return bytes(world.device.store.load(enrolment_id).public.group_public_key)
-
-
-def _refused(code: str) -> pytest.RaisesExc[CosignerRefused]:
-    return pytest.raises(CosignerRefused, match=code)
 
 
 def test_a_signature_made_with_the_co_signer_verifies_as_plain_ed25519(world: World) -> None:
@@ -116,7 +59,7 @@ def test_an_hpke_message_to_the_split_key_opens_on_the_device(world: World) -> N
         world.encryption_id, sealed, pin=PIN, platform="alliance", info=b"bid"
     )
     assert opened == b"content key of bid 42"
-    with _refused("INVALID_COSIGNER_REQUEST"):  # an encryption key does not sign
+    with refused("INVALID_COSIGNER_REQUEST"):  # an encryption key does not sign
         world.device.sign(world.encryption_id, b"x" * 32, pin=PIN, platform="alliance")
 
 
@@ -129,15 +72,15 @@ def test_five_wrong_pins_lock_the_key_until_identity_is_verified(
     device.add_certificate(enrolled.enrolment_id, der)
     digest = bytes(32)
     for remaining in (4, 3, 2, 1):
-        with _refused(f"PIN_PROOF_FAILED: wrong PIN; {remaining} tries left"):
+        with refused(f"PIN_PROOF_FAILED: wrong PIN; {remaining} tries left"):
             device.sign(enrolled.enrolment_id, digest, pin="000000", platform="alliance")
     device.sign(enrolled.enrolment_id, digest, pin=PIN, platform="alliance")  # resets the count
     for _ in range(4):
-        with _refused("PIN_PROOF_FAILED"):
+        with refused("PIN_PROOF_FAILED"):
             device.sign(enrolled.enrolment_id, digest, pin="000000", platform="alliance")
-    with _refused("KEY_LOCKED"):
+    with refused("KEY_LOCKED"):
         device.sign(enrolled.enrolment_id, digest, pin="000000", platform="alliance")
-    with _refused("KEY_LOCKED"):  # the right PIN no longer helps: no sixth guess
+    with refused("KEY_LOCKED"):  # the right PIN no longer helps: no sixth guess
         device.sign(enrolled.enrolment_id, digest, pin=PIN, platform="alliance")
     [info] = device.enrolments()
     assert info["locked"] is True and info["pin_failures"] == 5
@@ -154,7 +97,7 @@ def test_five_wrong_pins_lock_the_key_until_identity_is_verified(
     assert "unlock" in [s["operation"] for s in device.sessions()]
 
 
-def test_a_replayed_request_and_a_stale_one_are_refused(world: World) -> None:
+def test_a_replayed_request_and_a_stale_one_arerefused(world: World) -> None:
     world.device.devices()
     original = world.tap.requests[-1]
     replay = world.env.http.build_request(
@@ -167,7 +110,7 @@ def test_a_replayed_request_and_a_stale_one_are_refused(world: World) -> None:
     try:
         late = world.device.client.clock
         world.device.client.clock = lambda: late() - 3600
-        with _refused("DEVICE_AUTH_FAILED"):
+        with refused("DEVICE_AUTH_FAILED"):
             world.device.devices()
     finally:
         world.device.client.clock = late
@@ -193,13 +136,13 @@ def test_a_tampered_body_fails_the_device_signature(world: World) -> None:
     assert world.env.http.send(forged).json()["code"] == "DEVICE_AUTH_FAILED"
 
 
-def test_certificates_not_bound_or_not_recognized_at_the_platform_are_refused(
+def test_certificates_not_bound_or_not_recognized_at_the_platform_arerefused(
     env: ApiEnv, tmp_path: Path, world: World
 ) -> None:
     device, _ = tapped_device(env, tmp_path / "phone", world.clock)
     enrolled = device.enrol(ticket(env, HOLDER + "-scope", RECOVERY.public_key), PIN)
     foreign = world.device.store.load(world.signing_id).certificates[0]
-    with _refused("CERTIFICATE_NOT_BOUND"):  # before issuance only enrolment is allowed
+    with refused("CERTIFICATE_NOT_BOUND"):  # before issuance only enrolment is allowed
         device.sign(
             enrolled.enrolment_id, bytes(32), pin=PIN, platform="alliance", fingerprint=foreign
         )
@@ -208,23 +151,23 @@ def test_certificates_not_bound_or_not_recognized_at_the_platform_are_refused(
         env, enrolled.enrolment_id, enrolled.public, "signing", scope=Scope.REGIONAL, center=nantong
     )
     device.add_certificate(enrolled.enrolment_id, der)
-    with _refused("CERTIFICATE_NOT_RECOGNIZED.*OUT_OF_SCOPE"):
+    with refused("CERTIFICATE_NOT_RECOGNIZED.*OUT_OF_SCOPE"):
         device.sign(enrolled.enrolment_id, bytes(32), pin=PIN, platform="jiaxing-ggzy")
-    with _refused("CERTIFICATE_NOT_RECOGNIZED.*UNKNOWN_PLATFORM"):
+    with refused("CERTIFICATE_NOT_RECOGNIZED.*UNKNOWN_PLATFORM"):
         device.sign(enrolled.enrolment_id, bytes(32), pin=PIN, platform="no-such-platform")
-    refused = [s for s in device.sessions() if s["result"] == "CERTIFICATE_NOT_RECOGNIZED"]
-    assert {s["platform"] for s in refused} == {"jiaxing-ggzy", "no-such-platform"}
+    records = [s for s in device.sessions() if s["result"] == "CERTIFICATE_NOT_RECOGNIZED"]
+    assert {s["platform"] for s in records} == {"jiaxing-ggzy", "no-such-platform"}
 
 
 def test_a_ticket_enrols_once(env: ApiEnv, tmp_path: Path, world: World) -> None:
     once = ticket(env, HOLDER, RECOVERY.public_key)
     world.device.enrol(once, PIN)
-    with _refused("ENROLMENT_TICKET_REFUSED"):
+    with refused("ENROLMENT_TICKET_REFUSED"):
         world.device.enrol(once, PIN)
     other, _ = tapped_device(env, tmp_path / "other-phone", world.clock)
-    with _refused("ENROLMENT_TICKET_REFUSED"):
+    with refused("ENROLMENT_TICKET_REFUSED"):
         other.enrol(once[:-2] + "AA", PIN)
-    with _refused("HOLDER_MISMATCH"):  # a device serves one holder
+    with refused("HOLDER_MISMATCH"):  # a device serves one holder
         world.device.enrol(ticket(env, "account:someone-else", RECOVERY.public_key), PIN)
 
 
@@ -344,7 +287,7 @@ def test_change_pin_reseals_and_rotates_the_proof(
         issue_and_record(env, enrolled.enrolment_id, enrolled.public, "signing"),
     )
     device.change_pin(enrolled.enrolment_id, PIN, "135791")
-    with _refused("PIN_PROOF_FAILED"):
+    with refused("PIN_PROOF_FAILED"):
         device.sign(enrolled.enrolment_id, bytes(32), pin=PIN, platform="alliance")
     signature = device.sign(enrolled.enrolment_id, bytes(32), pin="135791", platform="alliance")
     Ed25519PublicKey.from_public_bytes(bytes(enrolled.public.group_public_key)).verify(
@@ -360,11 +303,11 @@ def test_a_lost_phone_is_revoked_from_another_device_of_the_holder(
     assert {d["device_id"] for d in world.device.devices()} >= {lost.device_id}
     stranger, _ = tapped_device(env, tmp_path / "stranger", world.clock)
     stranger.enrol(ticket(env, "account:stranger", RECOVERY.public_key), PIN)
-    with _refused("UNKNOWN_DEVICE"):  # only the holder's own devices
+    with refused("UNKNOWN_DEVICE"):  # only the holder's own devices
         stranger.revoke_device(lost.device_id)
     revoked = world.device.revoke_device(lost.device_id)
     assert revoked["revoked_at"] == world.clock.now
-    with _refused("DEVICE_AUTH_FAILED"):
+    with refused("DEVICE_AUTH_FAILED"):
         lost.enrolments()
 
 
@@ -377,59 +320,3 @@ def test_listings_show_several_certificates_on_one_device(world: World) -> None:
     assert keys[world.encryption_id]["fingerprints"] == [
         hashlib.sha256(world.encryption_der).hexdigest()
     ]
-
-
-def test_round_two_signs_only_what_round_one_named_and_only_once(world: World) -> None:
-    device, enrolment_id = world.device, world.signing_id
-    stored = device.store.load(enrolment_id)
-    stretched = stretch(PIN, stored.salt, stored.params)
-    fingerprint = stored.certificates[0]
-
-    def round_one(message: bytes) -> tuple[str, SigningPackage, KeyPackage]:
-        started = device.client.call(
-            "POST",
-            "/v1/cosigner/signings",
-            {
-                "enrolment_id": enrolment_id,
-                "fingerprint": fingerprint,
-                "platform": "alliance",
-                "action": "sign",
-                "message": b64e(message),
-            },
-            pin_key=pin_key(stretched),
-        )
-        key = open_share(
-            stretched, b64d(started["unwrap_secret"]), enrolment_id, stored.sealed_share
-        )
-        theirs = SigningCommitment.from_bytes(b64d(started["commitment"]))
-        package = Coordinator(key.public).signing_package(
-            message, [SignerParty(key).commit(), theirs]
-        )
-        return started["signing_id"], package, key
-
-    def round_two(signing_id: str, package: SigningPackage) -> object:
-        return device.client.call(
-            "POST",
-            f"/v1/cosigner/signings/{signing_id}/share",
-            {"package": b64e(package.to_bytes())},
-        )
-
-    signing_id, package, _ = round_one(b"pay 100")
-    other = SigningPackage(package.epoch, b"pay 100000", package.commitments)
-    with _refused("INVALID_COSIGNER_REQUEST"):
-        round_two(signing_id, other)
-    with _refused("UNKNOWN_SIGNING"):  # a refused round two used the signing up
-        round_two(signing_id, package)
-
-    signing_id, package, _ = round_one(b"pay 100")
-    round_two(signing_id, package)
-    with _refused("UNKNOWN_SIGNING"):
-        round_two(signing_id, package)
-
-    signing_id, package, _ = round_one(b"pay 100")
-    world.clock.now += 300  # round two after the signing expired
-    try:
-        with _refused("UNKNOWN_SIGNING"):
-            round_two(signing_id, package)
-    finally:
-        world.clock.now -= 300

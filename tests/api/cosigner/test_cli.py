@@ -16,7 +16,7 @@ from huren.cli import app
 from huren.device.store import DeviceStore
 from huren.node.keysplit.sealing import RecoveryKey
 from tests.api.conftest import ADMIN_KEY, ApiEnv
-from tests.api.cosigner_support import issue_and_record
+from tests.api.cosigner.support import issue_and_record
 
 runner = CliRunner()
 

@@ -4,10 +4,12 @@ recorded on the embedded chain and indexed, and a device whose every HTTP exchan
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -15,16 +17,25 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from cryptography.x509.oid import NameOID
 
+from huren.device.errors import CosignerRefused
 from huren.device.pin import TEST_PARAMS
 from huren.device.sdk import Device
 from huren.node import demo
 from huren.node.cosigner.wire import b64e
 from huren.node.keysplit.decrypt import x25519_public_key
 from huren.node.keysplit.keys import PublicKeyPackage
+from huren.node.keysplit.sealing import RecoveryKey
 from huren.registry.types import KeyUsage
 from tests.api.conftest import NOW, ApiEnv, cert_input
 
 _CA_KEY = ec.generate_private_key(ec.SECP256R1())
+PIN = "246810"
+HOLDER = "account:acme-staff-1"
+RECOVERY = RecoveryKey.generate()
+
+
+def refused(code: str) -> pytest.RaisesExc[CosignerRefused]:
+    return pytest.raises(CosignerRefused, match=code)
 
 
 @dataclass
@@ -94,8 +105,6 @@ def issue_and_record(
         headers=env.headers(),
     )
     assert bound.status_code == 201, bound.text
-    import hashlib
-
     fingerprint = hashlib.sha256(der).digest()
     assert bound.json()["fingerprint"] == fingerprint.hex()
     usage = KeyUsage.SIGNING if purpose == "signing" else KeyUsage.ENCRYPTION
