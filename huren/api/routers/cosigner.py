@@ -5,23 +5,22 @@ unlock a key after identity verification.
 
 Device requests carry no API key: the device key signs each one (``X-Huren-Device``,
 ``-Timestamp``, ``-Nonce``, ``-Signature``; operations with the key also ``-Pin-Proof``, see
-``huren.node.cosigner.wire``), over the exact body bytes, which is why these handlers read
-the body themselves. The service is built on first use from the node's settings (tests put
-their own, with a clock, on ``app.state.cosigner``).
+``huren.node.cosigner.wire``), over the exact body bytes, which the handlers take from the
+request after FastAPI has parsed them. The service is built on first use from the node's
+settings (tests put their own, with a clock, on ``app.state.cosigner``).
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
-from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from huren.api import cosigner_schemas as cs
 from huren.api.deps import AdminDep
-from huren.api.problems import PROBLEM_RESPONSES, ApiProblem
+from huren.api.problems import PROBLEM_RESPONSES
 from huren.api.schemas import parse_fingerprint
 from huren.node.cosigner import at_rest, enrolment, tickets
 from huren.node.cosigner.auth import SignedRequest, parse_headers
@@ -31,7 +30,6 @@ from huren.node.db.cosigner_tables import CosignerDevice
 from huren.node.db.engine import write_session
 
 router = APIRouter(prefix="/v1/cosigner", tags=["co-signer"], responses=PROBLEM_RESPONSES)
-M = TypeVar("M", bound=BaseModel)
 EnrolmentId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 _create = threading.Lock()
 
@@ -55,22 +53,12 @@ def get_cosigner(request: Request) -> CosignerService:
 CosignerDep = Annotated[CosignerService, Depends(get_cosigner)]
 
 
-async def _signed(request: Request, model: type[M]) -> tuple[SignedRequest, M]:
+async def _signed(request: Request) -> SignedRequest:
+    """The device's signed request: FastAPI has read (and validated) the body already; the
+    signature covers its exact bytes, which Starlette keeps."""
     body = await request.body()
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    signed = parse_headers(request.method, path, body, dict(request.headers))
-    if model is _NoBody:
-        return signed, model()
-    try:
-        return signed, model.model_validate_json(body)
-    except ValidationError as error:
-        first = error.errors()[0] if error.errors() else {"loc": (), "msg": "invalid body"}
-        where = ".".join(str(p) for p in first["loc"])
-        raise ApiProblem(422, "VALIDATION_FAILED", f"{where}: {first['msg']}") from None
-
-
-class _NoBody(BaseModel):
-    pass
+    return parse_headers(request.method, path, body, dict(request.headers))
 
 
 # -- node services (node-admin key for now) ---------------------------------------------------
@@ -114,10 +102,12 @@ def unlock(_: AdminDep, service: CosignerDep, enrolment_id: EnrolmentId, body: c
 
 
 @router.post("/enrolments", status_code=status.HTTP_201_CREATED)
-async def start_enrolment(request: Request, service: CosignerDep) -> cs.EnrolStartOut:
+async def start_enrolment(
+    request: Request, service: CosignerDep, body: cs.EnrolStartIn
+) -> cs.EnrolStartOut:
     """Enrolment round one: a ticket and the device key in, DKG parameters and the
     co-signer's commitment out."""
-    signed, body = await _signed(request, cs.EnrolStartIn)
+    signed = await _signed(request)
     started = await run_in_threadpool(
         lambda: service.start_enrolment(
             signed,
@@ -136,11 +126,11 @@ async def start_enrolment(request: Request, service: CosignerDep) -> cs.EnrolSta
 
 @router.post("/enrolments/{enrolment_id}/finish")
 async def finish_enrolment(
-    request: Request, service: CosignerDep, enrolment_id: EnrolmentId
+    request: Request, service: CosignerDep, enrolment_id: EnrolmentId, body: cs.EnrolFinishIn
 ) -> cs.EnrolFinishOut:
     """Enrolment round two: the device's DKG messages and PIN proof key in; the co-signer's
     share for the device, the public key package and the unwrap secret out."""
-    signed, body = await _signed(request, cs.EnrolFinishIn)
+    signed = await _signed(request)
     finished = await run_in_threadpool(
         lambda: service.finish_enrolment(
             signed,
@@ -159,9 +149,11 @@ async def finish_enrolment(
 
 
 @router.post("/signings", status_code=status.HTTP_201_CREATED)
-async def start_signing(request: Request, service: CosignerDep) -> cs.SignStartOut:
+async def start_signing(
+    request: Request, service: CosignerDep, body: cs.SignStartIn
+) -> cs.SignStartOut:
     """Signing round one (PIN proof; the certificate must be recognized at the platform)."""
-    signed, body = await _signed(request, cs.SignStartIn)
+    signed = await _signed(request)
     started = await run_in_threadpool(
         lambda: service.start_signing(
             signed,
@@ -184,18 +176,19 @@ async def finish_signing(
     request: Request,
     service: CosignerDep,
     signing_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
+    body: cs.SignShareIn,
 ) -> cs.SignShareOut:
     """Signing round two: the signing package in, the co-signer's signature share out."""
-    signed, body = await _signed(request, cs.SignShareIn)
+    signed = await _signed(request)
     package = b64d(body.package, what="package")
     share = await run_in_threadpool(service.finish_signing, signed, signing_id, package)
     return cs.SignShareOut(signature_share=b64e(share))
 
 
 @router.post("/decryptions")
-async def decrypt(request: Request, service: CosignerDep) -> cs.DecryptOut:
+async def decrypt(request: Request, service: CosignerDep, body: cs.DecryptIn) -> cs.DecryptOut:
     """Split decryption: the co-signer's share for one HPKE ``enc`` (never the ciphertext)."""
-    signed, body = await _signed(request, cs.DecryptIn)
+    signed = await _signed(request)
     share, unwrap = await run_in_threadpool(
         lambda: service.decrypt(
             signed,
@@ -210,10 +203,10 @@ async def decrypt(request: Request, service: CosignerDep) -> cs.DecryptOut:
 
 @router.post("/enrolments/{enrolment_id}/pin")
 async def change_pin(
-    request: Request, service: CosignerDep, enrolment_id: EnrolmentId
+    request: Request, service: CosignerDep, enrolment_id: EnrolmentId, body: cs.PinChangeIn
 ) -> cs.PinChangeOut:
     """Replace the PIN proof key (proof by the old PIN)."""
-    signed, body = await _signed(request, cs.PinChangeIn)
+    signed = await _signed(request)
     new_key = b64d(body.pin_public_key, what="pin_public_key")
     unwrap = await run_in_threadpool(
         lambda: service.change_pin(signed, enrolment_id, new_pin_public_key=new_key)
@@ -224,7 +217,7 @@ async def change_pin(
 @router.get("/devices")
 async def devices(request: Request, service: CosignerDep) -> list[cs.DeviceOut]:
     """The devices of this device's holder."""
-    signed, _ = await _signed(request, _NoBody)
+    signed = await _signed(request)
     rows = await run_in_threadpool(service.devices, signed)
     return [_device_out(d) for d in rows]
 
@@ -236,7 +229,7 @@ async def revoke_device(
     device_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
 ) -> cs.DeviceOut:
     """Revoke one of the holder's devices (a lost phone); its requests are refused."""
-    signed, _ = await _signed(request, _NoBody)
+    signed = await _signed(request)
     d = await run_in_threadpool(service.revoke_device, signed, device_id)
     return _device_out(d)
 
@@ -254,7 +247,7 @@ def _device_out(d: CosignerDevice) -> cs.DeviceOut:
 @router.get("/enrolments")
 async def enrolments(request: Request, service: CosignerDep) -> list[cs.EnrolmentOut]:
     """This device's keys, their certificates and lock state."""
-    signed, _ = await _signed(request, _NoBody)
+    signed = await _signed(request)
     infos = await run_in_threadpool(service.enrolments, signed)
     return [
         cs.EnrolmentOut(
@@ -276,7 +269,7 @@ async def sessions(
     request: Request, service: CosignerDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> list[cs.SessionOut]:
     """The holder's co-signing records, newest first."""
-    signed, _ = await _signed(request, _NoBody)
+    signed = await _signed(request)
     rows = await run_in_threadpool(service.sessions, signed, limit)
     return [
         cs.SessionOut(

@@ -123,7 +123,7 @@ def test_a_tampered_body_fails_the_device_signature(world: World) -> None:
     forged = world.env.http.build_request(
         "POST",
         "/v1/cosigner/decryptions",
-        headers=original.headers,
+        headers={**original.headers, "Content-Type": "application/json"},
         content=json.dumps(
             {
                 "enrolment_id": world.encryption_id,
@@ -133,7 +133,8 @@ def test_a_tampered_body_fails_the_device_signature(world: World) -> None:
             }
         ).encode(),
     )
-    assert world.env.http.send(forged).json()["code"] == "DEVICE_AUTH_FAILED"
+    answer = world.env.http.send(forged).json()
+    assert answer["code"] == "DEVICE_AUTH_FAILED", answer["detail"]
 
 
 def test_certificates_not_bound_or_not_recognized_at_the_platform_arerefused(
