@@ -1,10 +1,10 @@
 """The co-signer's parts without HTTP: the key-encryption key setting, secrets at rest, the
-signed-request bytes, tickets and replay refusal with an injected clock."""
+signed-request bytes, tickets and replay refusal with an injected clock (on SQLite and
+PostgreSQL: the ``engine`` fixture of tests/node/conftest.py)."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from huren.node.cosigner.errors import (
     TicketRefused,
 )
 from huren.node.db.cosigner_tables import CosignerDevice
-from huren.node.db.engine import make_engine, migrate, write_session
+from huren.node.db.engine import write_session
 from huren.node.keysplit.sealing import RecoveryKey
 from huren.node.settings import Settings
 
@@ -76,18 +76,9 @@ def test_the_signed_request_binds_every_field() -> None:
         wire.check_public_key(bytes(32), "key")  # a small-order point
 
 
-@pytest.fixture
-def sqlite(tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'node.db'}"
-    migrate(url)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
-
-
-def test_a_ticket_is_refused_once_expired_used_or_guessed(sqlite: Engine) -> None:
+def test_a_ticket_is_refused_once_expired_used_or_guessed(engine: Engine) -> None:
     recovery = RecoveryKey.generate().public_key
-    with write_session(sqlite) as s:
+    with write_session(engine) as s:
         issued = tickets.issue_ticket(s, "account:1", recovery, now=NOW, ttl_s=600)
         assert tickets.find_ticket(s, issued.ticket, now=NOW + 599).holder == "account:1"
         for guess in (issued.ticket[:-1] + "x", "hct_0000000000000000_" + "A" * 43, "nonsense"):
@@ -115,10 +106,10 @@ def _signed(key: SigningKey, timestamp: int, nonce: str, body: bytes = b"") -> a
 
 
 def test_requests_are_refused_when_replayed_stale_forged_or_from_unknown_devices(
-    sqlite: Engine,
+    engine: Engine,
 ) -> None:
     key = SigningKey.generate()
-    with write_session(sqlite) as s:
+    with write_session(engine) as s:
         s.add(
             CosignerDevice(
                 device_id=wire.device_id_of(bytes(key.verify_key)),
@@ -129,12 +120,12 @@ def test_requests_are_refused_when_replayed_stale_forged_or_from_unknown_devices
             )
         )
     request = _signed(key, NOW, "nonce-0000000001")
-    with write_session(sqlite) as s:
+    with write_session(engine) as s:
         assert auth.authenticate(s, request, now=NOW) is not None
-    with write_session(sqlite) as s, pytest.raises(RequestReplayed):
+    with write_session(engine) as s, pytest.raises(RequestReplayed):
         auth.authenticate(s, request, now=NOW + 60)
     # Past the retention the nonce is forgotten, but by then the timestamp is stale.
-    with write_session(sqlite) as s, pytest.raises(DeviceAuthFailed, match="timestamp"):
+    with write_session(engine) as s, pytest.raises(DeviceAuthFailed, match="timestamp"):
         auth.authenticate(s, request, now=NOW + auth.NONCE_RETENTION_S + 1)
     tampered = _signed(key, NOW, "nonce-0000000002")
     tampered = auth.SignedRequest(
@@ -146,10 +137,10 @@ def test_requests_are_refused_when_replayed_stale_forged_or_from_unknown_devices
         tampered.nonce,
         tampered.signature,
     )
-    with write_session(sqlite) as s, pytest.raises(DeviceAuthFailed, match="signature"):
+    with write_session(engine) as s, pytest.raises(DeviceAuthFailed, match="signature"):
         auth.authenticate(s, tampered, now=NOW)
     stranger = _signed(SigningKey.generate(), NOW, "nonce-0000000003")
-    with write_session(sqlite) as s, pytest.raises(DeviceAuthFailed, match="unknown"):
+    with write_session(engine) as s, pytest.raises(DeviceAuthFailed, match="unknown"):
         auth.authenticate(s, stranger, now=NOW)
     with pytest.raises(DeviceAuthFailed):
         auth.parse_headers("GET", "/p", b"", {"x-huren-device": "short"})
