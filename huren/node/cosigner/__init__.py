@@ -7,7 +7,11 @@ takes part in enrolment, signing and split decryption for the device that owns t
 * :mod:`.at_rest`: shares and unwrap secrets encrypted under the node's key-encryption key.
 * :mod:`.tickets`, :mod:`.auth`, :mod:`.records`: enrolment tickets, device request
   authentication with replay refusal, and the operation records.
-* :mod:`.service`: :class:`CosignerService`, the rounds themselves.
+* :mod:`.enrolment`: what node services call around enrolment: ``bind_certificate`` (the
+  PKI, once it issued a certificate for the group key) and ``unlock`` (the identity service,
+  once the holder's identity was verified again).
+* :mod:`.frame`: what every operation checks and records; :mod:`.service`:
+  :class:`CosignerService`, the rounds themselves.
 
 This package must stay free of FastAPI; see docs/cosigner.md.
 """
