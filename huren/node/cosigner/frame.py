@@ -112,6 +112,14 @@ class Pending(Generic[T]):
             while len(self._items) > MAX_PENDING:
                 self._items.popitem(last=False)
 
+    def peek(self, key: str, *, now: int) -> T | None:
+        """The value, left in place; None when unknown or expired."""
+        with self._lock:
+            entry = self._items.get(key)
+        if entry is None or entry[0] < now:
+            return None
+        return entry[1]
+
     def take(self, key: str, *, now: int) -> T | None:
         """The value once (it is removed), or None when unknown or expired."""
         with self._lock:

@@ -123,13 +123,17 @@ class CosignerService(ServiceFrame):
     ) -> EnrolmentFinished:
         """Round two: the device's messages in, the co-signer's share for the device out."""
         wire.check_public_key(pin_public_key, "PIN public key")
-        pending = self._enrolments.take(enrolment_id, now=self.clock())
+        # Looked at before the device is authenticated (its key may be known only from round
+        # one), taken only after: a forged request cannot use up someone's enrolment.
+        pending = self._enrolments.peek(enrolment_id, now=self.clock())
         if pending is None or pending.device_id != request.device_id:
             raise EnrolmentState("no enrolment in progress with this id (expired or finished)")
         record = OperationRecord("enrol", enrolment_id=enrolment_id, action=pending.purpose)
         key = pending.device_public_key
         with self._operation(record, request, public_key=key) as (s, device, now):
             record.holder = pending.holder
+            if self._enrolments.take(enrolment_id, now=now) is not pending:
+                raise EnrolmentState("this enrolment was finished or expired meanwhile")
             device_commitment = DkgCommitment.from_bytes(commitment)
             to_cosigner = DkgSecretShare.from_bytes(secret_share)
             to_recovery = SealedDkgShare.from_bytes(sealed_share)
@@ -229,7 +233,7 @@ class CosignerService(ServiceFrame):
 
     def finish_signing(self, request: SignedRequest, signing_id: str, package: bytes) -> bytes:
         """Round two: the co-signer's signature share over the package, once per commitment."""
-        pending = self._signings.take(signing_id, now=self.clock())
+        pending = self._signings.peek(signing_id, now=self.clock())  # taken once authenticated
         if pending is None or pending.device_id != request.device_id:
             raise UnknownSigning("no signing in progress with this id (used or expired)")
         first = pending.record
@@ -241,7 +245,9 @@ class CosignerService(ServiceFrame):
             action=first.action,
             digest=first.digest,
         )
-        with self._operation(record, request) as (s, device, _):
+        with self._operation(record, request) as (s, device, now):
+            if self._signings.take(signing_id, now=now) is not pending:
+                raise UnknownSigning("this signing was used or expired meanwhile")
             enrolment = self._enrolment(s, device, pending.enrolment_id, SIGNING)
             if enrolment.locked_at is not None:
                 raise EnrolmentState("the key was locked meanwhile")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from nacl.signing import SigningKey
+
 from huren.device.pin import open_share, pin_key, stretch
 from huren.node.cosigner.wire import b64d, b64e
 from huren.node.keysplit.frost import SigningCommitment, SigningPackage
@@ -76,6 +78,16 @@ def test_round_two_signs_only_what_round_one_named_and_only_once(world: World) -
             round_two(signing_id, package)
     finally:
         world.clock.now -= 300
+
+    signing_id, package, _ = round_one(b"pay 100")
+    real = device.client.device_key
+    device.client.device_key = SigningKey.generate()  # someone else, naming this device
+    try:
+        with refused("DEVICE_AUTH_FAILED"):
+            round_two(signing_id, package)
+    finally:
+        device.client.device_key = real
+    round_two(signing_id, package)  # the forgery did not use the signing up
 
 
 def test_enrolment_rounds_refuse_garbage_and_expire(
