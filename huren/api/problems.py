@@ -157,8 +157,10 @@ def handle(exc: BaseException) -> JSONResponse:
     if isinstance(exc, StarletteHTTPException):
         code = _HTTP_CODES.get(exc.status_code, f"HTTP_{exc.status_code}")
         return problem(exc.status_code, code, str(exc.detail), headers=exc.headers)
-    if isinstance(exc, RecognitionError | PlatformKeyError | CosignerError | KeysplitError):
+    if isinstance(exc, RecognitionError | PlatformKeyError | KeysplitError):
         return problem(exc.status, exc.code, str(exc))
+    if isinstance(exc, CosignerError):  # with its extension members (tries left, reasons)
+        return problem(exc.status, exc.code, str(exc), **exc.problem_extra)
     if isinstance(exc, ContractError):
         return _contract(exc)
     if isinstance(exc, RegistryError):  # caught before sending: the input was bad

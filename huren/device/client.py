@@ -52,9 +52,10 @@ class CosignerClient:
         response = self.http.request(method, path, content=content, headers=headers)
         if response.status_code >= 400:
             try:
-                problem = response.json()
+                problem = dict(response.json())
                 code, detail = str(problem["code"]), str(problem.get("detail", ""))
             except (ValueError, KeyError, TypeError):
-                code, detail = f"HTTP_{response.status_code}", response.text[:200]
-            raise CosignerRefused(response.status_code, code, detail)
+                problem, code = {}, f"HTTP_{response.status_code}"
+                detail = response.text[:200]
+            raise CosignerRefused(response.status_code, code, detail, problem)
         return None if response.status_code == 204 else response.json()

@@ -12,11 +12,14 @@ class DeviceError(Exception):
 class CosignerRefused(DeviceError):
     """The co-signer answered with a problem (``code`` is its machine-readable code)."""
 
-    def __init__(self, status: int, code: str, detail: str) -> None:
+    def __init__(
+        self, status: int, code: str, detail: str, problem: dict[str, object] | None = None
+    ) -> None:
         super().__init__(f"{status} {code}: {detail}")
         self.status = status
         self.code = code
         self.detail = detail
+        self.problem = problem or {}  # the whole problem JSON (extension members too)
 
 
 class ProtocolViolation(DeviceError):

@@ -3,12 +3,19 @@ the API reports each, as for the key-splitting and recognition errors)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class CosignerError(Exception):
     """Root of every refusal raised by ``huren.node.cosigner``."""
 
     status = 400
     code = "COSIGNER_ERROR"
+
+    @property
+    def problem_extra(self) -> dict[str, Any]:
+        """Extension members of the API's problem JSON (machine-readable details)."""
+        return {}
 
 
 class InvalidRequest(CosignerError, ValueError):
@@ -75,6 +82,10 @@ class PinProofFailed(CosignerError):
         super().__init__(message)
         self.remaining = remaining
 
+    @property
+    def problem_extra(self) -> dict[str, Any]:
+        return {"remaining_tries": self.remaining}
+
 
 class KeyLocked(CosignerError):
     """Too many consecutive PIN failures: the key is locked until identity is verified."""
@@ -107,6 +118,10 @@ class NotRecognized(CosignerError):
     def __init__(self, message: str, reasons: list[str]) -> None:
         super().__init__(message)
         self.reasons = reasons
+
+    @property
+    def problem_extra(self) -> dict[str, Any]:
+        return {"reasons": self.reasons}
 
 
 class UnknownSigning(CosignerError):

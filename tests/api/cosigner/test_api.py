@@ -72,8 +72,9 @@ def test_five_wrong_pins_lock_the_key_until_identity_is_verified(
     device.add_certificate(enrolled.enrolment_id, der)
     digest = bytes(32)
     for remaining in (4, 3, 2, 1):
-        with refused(f"PIN_PROOF_FAILED: wrong PIN; {remaining} tries left"):
+        with refused(f"PIN_PROOF_FAILED: wrong PIN; {remaining} tries left") as failed:
             device.sign(enrolled.enrolment_id, digest, pin="000000", platform="alliance")
+        assert failed.value.problem["remaining_tries"] == remaining
     device.sign(enrolled.enrolment_id, digest, pin=PIN, platform="alliance")  # resets the count
     for _ in range(4):
         with refused("PIN_PROOF_FAILED"):
@@ -152,8 +153,9 @@ def test_certificates_not_bound_or_not_recognized_at_the_platform_arerefused(
         env, enrolled.enrolment_id, enrolled.public, "signing", scope=Scope.REGIONAL, center=nantong
     )
     device.add_certificate(enrolled.enrolment_id, der)
-    with refused("CERTIFICATE_NOT_RECOGNIZED.*OUT_OF_SCOPE"):
+    with refused("CERTIFICATE_NOT_RECOGNIZED.*OUT_OF_SCOPE") as scope:
         device.sign(enrolled.enrolment_id, bytes(32), pin=PIN, platform="jiaxing-ggzy")
+    assert scope.value.problem["reasons"] == ["OUT_OF_SCOPE"]
     with refused("CERTIFICATE_NOT_RECOGNIZED.*UNKNOWN_PLATFORM"):
         device.sign(enrolled.enrolment_id, bytes(32), pin=PIN, platform="no-such-platform")
     records = [s for s in device.sessions() if s["result"] == "CERTIFICATE_NOT_RECOGNIZED"]
