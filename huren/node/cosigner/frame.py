@@ -18,7 +18,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
@@ -95,6 +95,9 @@ class PendingSigning:
     commitment: SigningCommitment
     record: OperationRecord
     expires_at: int
+    # Kept from round one (validating a share costs ~2 ms); no more exposed in memory than
+    # the nonces kept beside it, and gone with them.
+    key: KeyPackage = field(repr=False)
 
 
 class Pending(Generic[T]):

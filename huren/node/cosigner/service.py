@@ -221,11 +221,17 @@ class CosignerService(ServiceFrame):
             enrolment = self._enrolment(s, device, enrolment_id, SIGNING)
             self._check_pin(s, enrolment, request, now)
             self._check_certificate(s, enrolment, fingerprint, platform_id, ACTIONS[action])
-            party = SignerParty(self._key(enrolment), nonce_store=self._nonces(enrolment_id))
-            commitment = party.commit()
+            key = self._key(enrolment)
+            commitment = SignerParty(key, nonce_store=self._nonces(enrolment_id)).commit()
             signing_id = secrets.token_hex(16)
             pending = PendingSigning(
-                request.device_id, enrolment_id, message, commitment, record, now + SIGNING_TTL_S
+                request.device_id,
+                enrolment_id,
+                message,
+                commitment,
+                record,
+                now + SIGNING_TTL_S,
+                key,
             )
             self._signings.put(signing_id, pending, expires_at=pending.expires_at, now=now)
             unwrap = self._unwrap(enrolment)
@@ -256,9 +262,9 @@ class CosignerService(ServiceFrame):
                 raise InvalidRequest("the package signs another message than round one named")
             if signing_package.commitment_of(COSIGNER) != pending.commitment:
                 raise InvalidRequest("the package carries another co-signer commitment")
-            party = SignerParty(
-                self._key(enrolment), nonce_store=self._nonces(pending.enrolment_id)
-            )
+            if enrolment.epoch != pending.key.epoch:  # reshared meanwhile (recovery)
+                raise EnrolmentState("the key was reshared meanwhile")
+            party = SignerParty(pending.key, nonce_store=self._nonces(pending.enrolment_id))
             share = party.sign(signing_package).to_bytes()
         return share  # only now: its record is committed
 
