@@ -191,6 +191,8 @@ def devices(home: Home = DEFAULT_HOME, server: Server = DEFAULT_SERVER) -> None:
 @device_app.command()
 def revoke(
     device_id: Annotated[str, typer.Argument(help="the device to revoke (see devices)")],
+    enrolment: Annotated[str, typer.Option(help="a key of this device, whose PIN is asked")],
+    pin: Pin,
     home: Home = DEFAULT_HOME,
     server: Server = DEFAULT_SERVER,
 ) -> None:
@@ -198,7 +200,7 @@ def revoke(
     from huren.device.errors import DeviceError
 
     try:
-        _device(home, server).revoke_device(device_id)
+        _device(home, server).revoke_device(device_id, enrolment_id=enrolment, pin=pin)
     except DeviceError as error:
         raise _fail(error) from None
     console.print(f"device {device_id} revoked")

@@ -116,6 +116,12 @@ class PinChangeOut(BaseModel):
     unwrap_secret: str
 
 
+class RevokeIn(Strict):
+    enrolment_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")] = Field(
+        description="one of the calling device's keys, whose PIN proof the request carries"
+    )
+
+
 class DeviceOut(BaseModel):
     device_id: str
     label: str

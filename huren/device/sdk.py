@@ -269,9 +269,19 @@ class Device:
     def devices(self) -> list[dict[str, Any]]:
         return list(self.client.call("GET", f"{API}/devices"))
 
-    def revoke_device(self, device_id: str) -> dict[str, Any]:
-        """Revoke one of the holder's devices (a lost phone), or this one."""
-        return dict(self.client.call("DELETE", f"{API}/devices/{device_id}"))
+    def revoke_device(self, device_id: str, *, enrolment_id: str, pin: str) -> dict[str, Any]:
+        """Revoke one of the holder's devices (a lost phone), or this one; the PIN of one of
+        this device's keys (``enrolment_id``) authorizes it."""
+        stored = self.store.load(enrolment_id)
+        stretched = pins.stretch(pin, stored.salt, stored.params)
+        return dict(
+            self.client.call(
+                "POST",
+                f"{API}/devices/{device_id}/revoke",
+                {"enrolment_id": enrolment_id},
+                pin_key=pins.pin_key(stretched),
+            )
+        )
 
     def enrolments(self) -> list[dict[str, Any]]:
         return list(self.client.call("GET", f"{API}/enrolments"))

@@ -222,15 +222,19 @@ async def devices(request: Request, service: CosignerDep) -> list[cs.DeviceOut]:
     return [_device_out(d) for d in rows]
 
 
-@router.delete("/devices/{device_id}")
+@router.post("/devices/{device_id}/revoke")
 async def revoke_device(
     request: Request,
     service: CosignerDep,
     device_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
+    body: cs.RevokeIn,
 ) -> cs.DeviceOut:
-    """Revoke one of the holder's devices (a lost phone); its requests are refused."""
+    """Revoke one of the holder's devices (a lost phone); its requests are refused. Needs a
+    PIN proof for one of the calling device's keys."""
     signed = await _signed(request)
-    d = await run_in_threadpool(service.revoke_device, signed, device_id)
+    d = await run_in_threadpool(
+        lambda: service.revoke_device(signed, device_id, enrolment_id=body.enrolment_id)
+    )
     return _device_out(d)
 
 

@@ -327,11 +327,18 @@ class CosignerService(ServiceFrame):
             ).all()
         return rows
 
-    def revoke_device(self, request: SignedRequest, device_id: str) -> CosignerDevice:
+    def revoke_device(
+        self, request: SignedRequest, device_id: str, *, enrolment_id: str
+    ) -> CosignerDevice:
         """Revoke one of the holder's devices (a lost phone) from another one, or itself: its
-        requests are refused from then on, so its shares are of no use until recovery."""
-        record = OperationRecord("revoke_device", detail=f"device {device_id}")
+        requests are refused from then on, so its shares are of no use until recovery. The
+        request carries a PIN proof for one of the calling device's keys (a stolen phone
+        alone cannot revoke its owner's other devices); a wrong one counts as for any use."""
+        record = OperationRecord(
+            "revoke_device", enrolment_id=enrolment_id, detail=f"device {device_id}"
+        )
         with self._operation(record, request) as (s, device, now):
+            self._check_pin(s, self._enrolment(s, device, enrolment_id, None), request, now)
             assert device is not None
             target = s.get(CosignerDevice, device_id)
             if target is None or target.holder != device.holder:

@@ -305,10 +305,12 @@ def test_a_lost_phone_is_revoked_from_another_device_of_the_holder(
     lost.enrol(ticket(env, HOLDER, RECOVERY.public_key), PIN)
     assert {d["device_id"] for d in world.device.devices()} >= {lost.device_id}
     stranger, _ = tapped_device(env, tmp_path / "stranger", world.clock)
-    stranger.enrol(ticket(env, "account:stranger", RECOVERY.public_key), PIN)
+    strangers_key = stranger.enrol(ticket(env, "account:stranger", RECOVERY.public_key), PIN)
     with refused("UNKNOWN_DEVICE"):  # only the holder's own devices
-        stranger.revoke_device(lost.device_id)
-    revoked = world.device.revoke_device(lost.device_id)
+        stranger.revoke_device(lost.device_id, enrolment_id=strangers_key.enrolment_id, pin=PIN)
+    with refused("PIN_PROOF_FAILED"):  # the phone alone (without the PIN) revokes nothing
+        world.device.revoke_device(lost.device_id, enrolment_id=world.signing_id, pin="000000")
+    revoked = world.device.revoke_device(lost.device_id, enrolment_id=world.signing_id, pin=PIN)
     assert revoked["revoked_at"] == world.clock.now
     with refused("DEVICE_AUTH_FAILED"):
         lost.enrolments()
