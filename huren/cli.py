@@ -11,6 +11,8 @@ from rich.console import Console
 from huren.cli_audit import audit_app
 from huren.cli_audit_proofs import proofs_app
 from huren.cli_bid import bid_app
+from huren.cli_cosigner import cosigner_app
+from huren.cli_device import device_app
 from huren.cli_network import network_app
 from huren.cli_pki import pki_app
 
@@ -25,6 +27,8 @@ app.add_typer(pki_app, name="pki")
 app.add_typer(audit_app, name="audit")
 # The proofs' commands (verify-proof, verify-consistency, verify-oplog) sit beside replay.
 audit_app.registered_commands += proofs_app.registered_commands
+app.add_typer(device_app, name="device")
+app.add_typer(cosigner_app, name="cosigner")
 console = Console()
 
 DataDir = Annotated[Path | None, typer.Option(help="node data directory [HUREN_DATA_DIR]")]

@@ -38,6 +38,7 @@ from huren.api.routers import (
     audit_proofs,
     auth,
     consortium,
+    cosigner,
     health,
     identity,
     messages,
@@ -79,7 +80,7 @@ def create_app(node: NodeServices) -> FastAPI:
     )
     install_state(app, node)
     problems.install(app)
-    for module in (health, recognition, consortium, platform_keys, pki, audit_proofs):
+    for module in (health, recognition, consortium, platform_keys, pki, audit_proofs, cosigner):
         app.include_router(module.router)
     console.install(app, node)
     app.state.account_services = getattr(node, "account_services", None)

@@ -24,8 +24,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from huren.node.accounts import AccountError
 from huren.node.audit.proof_errors import TransparencyError
+from huren.node.cosigner.errors import CosignerError
 from huren.node.identity import IdentityError
 from huren.node.indexer import IndexerError
+from huren.node.keysplit.errors import KeysplitError
 from huren.node.messages import MessageError
 from huren.node.node import NodeError, NotDeployed
 from huren.node.pki.errors import PkiError
@@ -182,10 +184,14 @@ def handle(exc: BaseException) -> JSONResponse:
     if isinstance(exc, StarletteHTTPException):
         code = _HTTP_CODES.get(exc.status_code, f"HTTP_{exc.status_code}")
         return problem(exc.status_code, code, str(exc.detail), headers=exc.headers)
-    if isinstance(exc, RecognitionError | PlatformKeyError | PkiError | TransparencyError):
+    if isinstance(
+        exc, RecognitionError | PlatformKeyError | PkiError | TransparencyError | KeysplitError
+    ):
         return problem(exc.status, exc.code, str(exc))
     if isinstance(exc, AccountError | IdentityError | MessageError | PortError):
         return _service(exc)
+    if isinstance(exc, CosignerError):  # with its extension members (tries left, reasons)
+        return problem(exc.status, exc.code, str(exc), **exc.problem_extra)
     if isinstance(exc, ContractError):
         return _contract(exc)
     if isinstance(exc, RegistryError):  # caught before sending: the input was bad
@@ -213,6 +219,8 @@ _ROOTS: tuple[type[Exception], ...] = (
     PlatformKeyError,
     PkiError,
     TransparencyError,
+    CosignerError,
+    KeysplitError,
     RegistryError,
     BackendError,
     NodeError,

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from huren.node.cosigner.at_rest import parse_kek
+
 MIN_ADMIN_KEY_LENGTH = 32
 MIN_ACCOUNT_SECRET_LENGTH = 32
 
@@ -18,8 +20,8 @@ class Settings(BaseSettings):
     In ``dev`` the embedded chain is seeded with the demo consortium, whose operator keys are
     derived from public labels, and a missing admin API key is generated into the data
     directory, and so is a missing account secret. Anywhere else those would be default
-    secrets, so a non-dev node must name its operator key file and set a strong admin API key
-    and account secret.
+    secrets, so a non-dev node must name its operator key file and set a strong admin API key,
+    account secret and co-signer key-encryption key (in dev a public one is used).
     """
 
     model_config = SettingsConfigDict(env_prefix="HUREN_", extra="forbid")
@@ -38,6 +40,8 @@ class Settings(BaseSettings):
     # Signs account tokens and keys SMS-code digests and identity commitments
     # (huren.node.accounts.keys); a dev node generates one into its data directory.
     account_secret: SecretStr | None = None
+    # 64 hex digits: encrypts the co-signer's key shares at rest (huren.node.cosigner).
+    cosigner_kek: SecretStr | None = None
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     access_log: bool = True  # one line per request; off under heavy load
     # Audit checkpoints (huren.node.audit.checkpoints): anchor the certificate tree and the
@@ -83,4 +87,7 @@ class Settings(BaseSettings):
                 f"outside dev the node needs HUREN_ACCOUNT_SECRET of at least "
                 f"{MIN_ACCOUNT_SECRET_LENGTH} characters"
             )
+        if self.cosigner_kek is None:
+            raise ValueError("outside dev the node needs HUREN_COSIGNER_KEK (64 hex digits)")
+        parse_kek(self.cosigner_kek.get_secret_value())
         return self

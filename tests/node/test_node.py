@@ -96,6 +96,7 @@ def test_an_external_chain_without_a_deployment_file_is_refused(
         chain_id=anvil.chain_id,
         admin_api_key="a" * 40,
         account_secret="s" * 40,
+        cosigner_kek="1f" * 32,
     )
     with pytest.raises(NotDeployed):
         Node.open(settings)
