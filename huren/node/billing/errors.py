@@ -14,6 +14,7 @@ __all__ = [
     "GatewayRefused",
     "GatewayTimeout",
     "InvalidCardNumber",
+    "InvalidCardRequest",
     "InvalidInvoiceRequest",
     "InvalidMoney",
     "InvalidNotificationSignature",
@@ -149,6 +150,13 @@ class InvalidCardNumber(BillingError, ValueError):
 
     status = 422
     code = "INVALID_CARD_NUMBER"
+
+
+class InvalidCardRequest(BillingError, ValueError):
+    """A holder name or reserved phone number that cannot be right."""
+
+    status = 422
+    code = "INVALID_CARD_REQUEST"
 
 
 class UnsupportedBank(BillingError):
