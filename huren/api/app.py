@@ -28,7 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from huren.api import console, problems
 from huren.api.deps import NodeServices, install_state
-from huren.api.routers import consortium, health, platform_keys, recognition
+from huren.api.routers import billing, consortium, health, platform_keys, recognition
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
@@ -65,6 +65,8 @@ def create_app(node: NodeServices) -> FastAPI:
     problems.install(app)
     for module in (health, recognition, consortium, platform_keys):
         app.include_router(module.router)
+    billing.install(app, node)
+    app.include_router(billing.router)
     console.install(app, node)
     app.add_middleware(recognition.FastPath)  # inside BodyLimit: that refuses first
     app.add_middleware(BodyLimit)

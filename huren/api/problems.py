@@ -22,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from huren.node.billing.errors import BillingError
 from huren.node.indexer import IndexerError
 from huren.node.node import NodeError, NotDeployed
 from huren.node.platform_keys import PlatformKeyError
@@ -155,7 +156,7 @@ def handle(exc: BaseException) -> JSONResponse:
     if isinstance(exc, StarletteHTTPException):
         code = _HTTP_CODES.get(exc.status_code, f"HTTP_{exc.status_code}")
         return problem(exc.status_code, code, str(exc.detail), headers=exc.headers)
-    if isinstance(exc, RecognitionError | PlatformKeyError):
+    if isinstance(exc, RecognitionError | PlatformKeyError | BillingError):
         return problem(exc.status, exc.code, str(exc))
     if isinstance(exc, ContractError):
         return _contract(exc)
@@ -182,6 +183,7 @@ _ROOTS: tuple[type[Exception], ...] = (
     StarletteHTTPException,
     RecognitionError,
     PlatformKeyError,
+    BillingError,
     RegistryError,
     BackendError,
     NodeError,

@@ -15,7 +15,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import ColumnElement, Engine, func
 from sqlmodel import Session, col, select
 
-from huren.node.billing.errors import InvalidOrderState, OrderNotFound
+from huren.node.billing.errors import InvalidBillQuery, OrderNotFound
 from huren.node.billing.events import BillingEvent, events_of
 from huren.node.billing.orders import Order, OrderState, order_of
 from huren.node.db.billing_tables import InvoiceOrderRow, OrderRow, PaymentRow
@@ -96,7 +96,7 @@ def month_bounds(month: str) -> tuple[int, int]:
     """``"2026-11"`` -> [start, end) in unix seconds, China Standard Time."""
     match = _MONTH.fullmatch(month)
     if match is None:
-        raise InvalidOrderState(f"month: YYYY-MM, not {month!r}")
+        raise InvalidBillQuery(f"month: YYYY-MM, not {month!r}")
     year, number = int(match.group(1)), int(match.group(2))
     start = dt.datetime(year, number, 1, tzinfo=CST)
     end = dt.datetime(year + number // 12, number % 12 + 1, 1, tzinfo=CST)
@@ -118,7 +118,7 @@ class Bills:
     ) -> Page[Bill]:
         """Newest first."""
         if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise InvalidOrderState(f"page >= 1, page size 1-{MAX_PAGE_SIZE}")
+            raise InvalidBillQuery(f"page >= 1, page size 1-{MAX_PAGE_SIZE}")
         where: list[ColumnElement[bool]] = [owner.matches()]
         if month is not None:
             start, end = month_bounds(month)

@@ -13,6 +13,7 @@ __all__ = [
     "CardNotFound",
     "GatewayRefused",
     "GatewayTimeout",
+    "InvalidBillQuery",
     "InvalidCardNumber",
     "InvalidCardRequest",
     "InvalidInvoiceRequest",
@@ -55,6 +56,13 @@ class PriceNotFound(BillingError):
 
     status = 404
     code = "PRICE_NOT_FOUND"
+
+
+class InvalidBillQuery(BillingError, ValueError):
+    """A bill listing's month or page that cannot be right."""
+
+    status = 422
+    code = "INVALID_BILL_QUERY"
 
 
 class OrderNotFound(BillingError):
@@ -114,7 +122,7 @@ class GatewayRefused(BillingError):
 class RefundPending(BillingError):
     """A refund was sent but not confirmed (gateway timeout); refunding again is safe."""
 
-    status = 202
+    status = 504
     code = "REFUND_PENDING"
 
 

@@ -153,7 +153,7 @@ class Invoices:
             raise AlreadyInvoiced("an order was invoiced concurrently") from exc
         return Invoice(
             invoice_id, owner, request.title, request.tax_number, request.email,
-            sheet.total_fen, now, actor, tuple(request.order_ids), digest,
+            sheet.total_fen, now, actor, tuple(sorted(request.order_ids)), digest,
         )  # fmt: skip
 
     def list(self, owner: Owner) -> list[Invoice]:

@@ -14,8 +14,8 @@ from sqlmodel import Session
 from huren.node.billing.bills import Bills, Owner, OwnerKind, month_bounds
 from huren.node.billing.errors import (
     AlreadyInvoiced,
+    InvalidBillQuery,
     InvalidInvoiceRequest,
-    InvalidOrderState,
     InvalidTaxNumber,
     InvoiceNotFound,
     NothingToInvoice,
@@ -54,7 +54,7 @@ def request(*order_ids: str, tax: str = USCC) -> InvoiceRequest:
 def test_month_bounds_are_china_time() -> None:
     start, end = month_bounds("2026-12")
     assert (start, end) == (1796054400, 1798732800)  # 2026-11-30T16:00Z .. 2026-12-31T16:00Z
-    with pytest.raises(InvalidOrderState):
+    with pytest.raises(InvalidBillQuery):
         month_bounds("2026-13")
 
 
@@ -75,7 +75,7 @@ def test_bills_filter_and_page(billing: Billing) -> None:
     second = bills.list(ACCOUNT, page=2, page_size=2)
     assert ([x.order.order_id for x in second.items], second.total) == ([a.order_id], 3)
     assert bills.list(ENTERPRISE).total == 4  # every order above was for ent-1
-    with pytest.raises(InvalidOrderState):
+    with pytest.raises(InvalidBillQuery):
         bills.list(ACCOUNT, page_size=101)
 
 
