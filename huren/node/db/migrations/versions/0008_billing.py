@@ -162,8 +162,11 @@ def upgrade() -> None:
         ),
     )
 
+    _append_only_events()
+
 
 def downgrade() -> None:
+    _drop_append_only_events()
     op.drop_table("billing_prices")
     op.drop_table("billing_price_lists")
     with op.batch_alter_table("billing_payments", schema=None) as batch_op:
@@ -193,3 +196,35 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_billing_bank_cards_account_ref"))
 
     op.drop_table("billing_bank_cards")
+
+
+# billing_events is append-only: the database refuses UPDATE and DELETE on it, whoever asks.
+# (Triggers are not part of the models' metadata, so compare_metadata does not see them.)
+_REFUSAL = "billing_events is append-only"
+
+
+def _append_only_events() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for verb in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER billing_events_no_{verb.lower()} BEFORE {verb} ON billing_events "
+                f"BEGIN SELECT RAISE(ABORT, '{_REFUSAL}'); END"
+            )
+        return
+    op.execute(
+        "CREATE FUNCTION billing_events_refuse() RETURNS trigger LANGUAGE plpgsql AS "
+        f"$$ BEGIN RAISE EXCEPTION '{_REFUSAL}'; END $$"
+    )
+    op.execute(
+        "CREATE TRIGGER billing_events_append_only BEFORE UPDATE OR DELETE OR TRUNCATE "
+        "ON billing_events FOR EACH STATEMENT EXECUTE FUNCTION billing_events_refuse()"
+    )
+
+
+def _drop_append_only_events() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for verb in ("update", "delete"):
+            op.execute(f"DROP TRIGGER IF EXISTS billing_events_no_{verb}")
+        return
+    op.execute("DROP TRIGGER IF EXISTS billing_events_append_only ON billing_events")
+    op.execute("DROP FUNCTION IF EXISTS billing_events_refuse()")
