@@ -204,7 +204,7 @@ class BankCards:
             token = row.card_token
         self._bank.unbind(token)  # first: a timeout leaves the card bound on both sides
         with write_session(self._engine) as session:
-            current = session.get(BankCardRow, card_id)
+            current = session.get(BankCardRow, card_id, with_for_update=True)
             if current is None:
                 return  # a concurrent unbind finished first
             session.delete(current)

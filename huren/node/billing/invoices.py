@@ -94,8 +94,13 @@ class Invoices:
             ).all()
         return [order_of(row) for row in rows]
 
-    def _lines(self, session: Session, owner: Owner, order_ids: Sequence[str]) -> list[OrderRow]:
-        rows = session.exec(select(OrderRow).where(col(OrderRow.order_id).in_(order_ids))).all()
+    def _lines(
+        self, session: Session, owner: Owner, order_ids: Sequence[str], *, lock: bool = False
+    ) -> list[OrderRow]:
+        query = select(OrderRow).where(col(OrderRow.order_id).in_(order_ids))
+        if lock:  # PostgreSQL: a concurrent refund waits (SQLite's writer lock does it anyway)
+            query = query.with_for_update()
+        rows = session.exec(query).all()
         found = {row.order_id: row for row in rows}
         for order_id in order_ids:
             row = found.get(order_id)
@@ -127,7 +132,7 @@ class Invoices:
         digest = hashlib.sha256(pdf).hexdigest()
         try:
             with write_session(self._engine) as session:
-                self._lines(session, owner, request.order_ids)  # again, inside the transaction
+                self._lines(session, owner, request.order_ids, lock=True)  # again, locked
                 session.add(
                     InvoiceRow(
                         invoice_id=invoice_id, owner_kind=owner.kind.value, owner_ref=owner.ref,

@@ -51,7 +51,7 @@ class Payments:
         self._clock = clock
 
     def _order_row(self, session: Session, order_id: str) -> OrderRow:
-        row = session.get(OrderRow, order_id)
+        row = session.get(OrderRow, order_id, with_for_update=True)  # PostgreSQL: row lock
         if row is None:
             raise OrderNotFound(f"no order {order_id}")
         return row
@@ -94,7 +94,7 @@ class Payments:
             self._apply(number, PaymentStatus.FAILED, None, None, SYSTEM_ACTOR, str(exc))
             raise
         with write_session(self._engine) as session:
-            payment = session.get(PaymentRow, number)
+            payment = session.get(PaymentRow, number, with_for_update=True)
             assert payment is not None
             payment.gateway_trade_no = created.gateway_trade_no
             session.add(payment)
@@ -191,7 +191,9 @@ class Payments:
             self._note(order, actor, "refund_refused", f"{refund_no}: {exc}")
             raise
         now = self._clock()
-        with write_session(self._engine) as session:
+        with write_session(self._engine) as session:  # payment, then order: as _apply locks
+            payment = session.get(PaymentRow, paid.trade_no, with_for_update=True)
+            assert payment is not None
             row = self._order_row(session, order.order_id)
             if row.state == OrderState.REFUNDED.value:
                 return order_of(row)
@@ -199,8 +201,6 @@ class Payments:
                 session, row, OrderState.REFUNDED, now=now, actor=actor, action="refunded",
                 detail=f"{refund_no}: {reason}"[:500],
             )  # fmt: skip
-            payment = session.get(PaymentRow, paid.trade_no)
-            assert payment is not None
             payment.state = "refunded"
             session.add(payment)
             return order_of(row)
@@ -236,7 +236,7 @@ class Payments:
                 )  # fmt: skip
             raise AmountMismatch(mismatch)
         with write_session(self._engine) as session:
-            payment = session.get(PaymentRow, number)
+            payment = session.get(PaymentRow, number, with_for_update=True)
             assert payment is not None
             row = self._order_row(session, payment.order_id)
             if payment.state in _SETTLED or status is PaymentStatus.PENDING:
