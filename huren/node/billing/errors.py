@@ -19,6 +19,7 @@ __all__ = [
     "InvalidInvoiceRequest",
     "InvalidMoney",
     "InvalidNotificationSignature",
+    "InvalidOrderRequest",
     "InvalidOrderState",
     "InvalidPriceList",
     "InvalidTaxNumber",
@@ -63,6 +64,11 @@ class InvalidBillQuery(BillingError, ValueError):
 
     status = 422
     code = "INVALID_BILL_QUERY"
+
+
+class InvalidOrderRequest(BillingError, ValueError):
+    status = 422
+    code = "INVALID_ORDER_REQUEST"
 
 
 class OrderNotFound(BillingError):

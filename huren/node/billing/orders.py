@@ -3,9 +3,12 @@
 States and the only transitions (each one recorded in ``billing_events``)::
 
     created -> paying -> paid -> refunded      (refund: the CA rejected after payment)
-                      -> failed -> paying      (a failed payment may be retried)
-                      -> expired
-    created -> expired
+                      -> failed  -> paying     (a failed payment may be retried)
+                      -> expired -> paying     (so may a lapsed one, with a new deadline)
+    created, failed -> expired
+
+An order keeps its price for good; each payment attempt gets a fresh deadline
+(``ORDER_TTL_S``), after which the trade is closed at the gateway and the order expires.
 
 The payment itself lives in ``huren.node.billing.payments``; this module holds the order
 records, their creation (idempotent per application), transitions and the ``is_paid`` gate.
@@ -22,7 +25,12 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from huren.node.billing.errors import InvalidOrderState, NotPaid, OrderNotFound
+from huren.node.billing.errors import (
+    InvalidOrderRequest,
+    InvalidOrderState,
+    NotPaid,
+    OrderNotFound,
+)
 from huren.node.billing.events import Clock, record
 from huren.node.billing.prices import ApplicationKind, PriceKey, price_of
 from huren.node.db.billing_tables import OrderRow
@@ -38,7 +46,7 @@ __all__ = [
     "transition",
 ]
 
-ORDER_TTL_S = 30 * 60  # an unpaid order expires after half an hour (a new one may follow)
+ORDER_TTL_S = 30 * 60  # an unpaid order (or attempt) expires after half an hour
 _REF_MAX = 64
 
 
@@ -56,7 +64,7 @@ TRANSITIONS: Mapping[OrderState, frozenset[OrderState]] = {
     OrderState.PAYING: frozenset({OrderState.PAID, OrderState.FAILED, OrderState.EXPIRED}),
     OrderState.FAILED: frozenset({OrderState.PAYING, OrderState.EXPIRED}),
     OrderState.PAID: frozenset({OrderState.REFUNDED}),
-    OrderState.EXPIRED: frozenset(),
+    OrderState.EXPIRED: frozenset({OrderState.PAYING}),
     OrderState.REFUNDED: frozenset(),
 }
 
@@ -147,7 +155,7 @@ def transition(
 
 def _check_ref(name: str, value: str) -> None:
     if not 1 <= len(value) <= _REF_MAX or not value.isprintable():
-        raise InvalidOrderState(f"{name}: 1-{_REF_MAX} printable characters")
+        raise InvalidOrderRequest(f"{name}: 1-{_REF_MAX} printable characters")
 
 
 class Orders:

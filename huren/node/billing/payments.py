@@ -27,7 +27,15 @@ from huren.node.billing.errors import (
 )
 from huren.node.billing.events import SYSTEM_ACTOR, Clock, record
 from huren.node.billing.gateway import PaymentGateway, PaymentRequest, PaymentStatus
-from huren.node.billing.orders import Order, Orders, OrderState, order_of, trade_no, transition
+from huren.node.billing.orders import (
+    ORDER_TTL_S,
+    Order,
+    Orders,
+    OrderState,
+    order_of,
+    trade_no,
+    transition,
+)
 from huren.node.db.billing_tables import OrderRow, PaymentRow
 from huren.node.db.engine import write_session
 
@@ -69,9 +77,8 @@ class Payments:
             row = self._order_row(session, order_id)
             if row.state == OrderState.PAID.value:
                 raise AlreadyPaid(f"order {order_id} is paid")
-            if now >= row.expires_at:
-                raise InvalidOrderState(f"order {order_id} has expired")
             row.attempts += 1
+            row.expires_at = now + ORDER_TTL_S  # each attempt gets the full time to pay
             number = trade_no(order_id, row.attempts)
             transition(
                 session, row, OrderState.PAYING, now=now, actor=actor, action="payment_started"
@@ -263,9 +270,11 @@ class Payments:
                     detail=f"{number} succeeded while the order is {state.value}: refund it",
                 )  # fmt: skip
             elif state is OrderState.PAYING and trade_no(row.order_id, row.attempts) == number:
+                # A trade closed unpaid (deadline passed, or closed by us) lapsed: expired.
+                lapsed = status is PaymentStatus.CLOSED
                 transition(
-                    session, row, OrderState.FAILED, now=now, actor=actor,
-                    action=f"payment_{status.value}", detail=detail,
+                    session, row, OrderState.EXPIRED if lapsed else OrderState.FAILED, now=now,
+                    actor=actor, action=f"payment_{status.value}", detail=detail,
                 )  # fmt: skip
             return order_of(row)
 

@@ -12,6 +12,7 @@ from huren.node.billing.errors import (
     GatewayRefused,
     GatewayTimeout,
     InvalidNotificationSignature,
+    InvalidOrderRequest,
     InvalidOrderState,
     NotPaid,
     RefundPending,
@@ -20,8 +21,9 @@ from huren.node.billing.errors import (
 from huren.node.billing.events import events_of
 from huren.node.billing.gateway_sim import Outcome
 from huren.node.billing.money import fen
-from huren.node.billing.orders import ORDER_TTL_S, Order, OrderState
+from huren.node.billing.orders import ORDER_TTL_S, Order, OrderState, transition
 from huren.node.billing.prices import ApplicationKind, PriceKey, publish_price_list
+from huren.node.db.billing_tables import OrderRow
 from huren.node.db.engine import write_session
 from tests.node.billing.conftest import T0, Billing
 
@@ -219,17 +221,56 @@ def test_notification_for_an_unknown_trade(billing: Billing) -> None:
         billing.payments.handle_notification(resigned.body, resigned.signature)
 
 
-def test_abandoned_payment_expires_and_cannot_be_paid_after(billing: Billing) -> None:
+def test_abandoned_payment_expires_its_trade_is_closed_and_a_new_attempt_may_follow(
+    billing: Billing,
+) -> None:
     order = new_order(billing)
     billing.gateway.script(Outcome.ABANDON)
+    billing.clock.now += 600  # the attempt's deadline counts from the attempt
     started = billing.payments.start(order.order_id, actor="acct-1")
+    assert started.order.expires_at == billing.clock.now + ORDER_TTL_S
+    billing.clock.now += ORDER_TTL_S - 1
     assert billing.payments.expire_due() == []  # not due yet
-    billing.clock.now += ORDER_TTL_S
+    billing.clock.now += 1
     (expired,) = billing.payments.expire_due()
     assert expired.state is OrderState.EXPIRED
-    assert billing.gateway.query_payment(started.trade_no).status == "closed"
-    with pytest.raises(InvalidOrderState):
-        billing.payments.start(order.order_id, actor="acct-1")
+    assert billing.gateway.query_payment(started.trade_no).status == "closed"  # unpayable now
+    again = billing.payments.start(order.order_id, actor="acct-1")
+    assert (again.trade_no, again.order.amount_fen) == (f"{order.order_id}-2", 30000)
+    assert deliver_all(billing).state is OrderState.PAID  # type: ignore[union-attr]
+    assert order_trail(billing, order.order_id)[-3:] == [
+        ("paying", "expired"),
+        ("expired", "paying"),
+        ("paying", "paid"),
+    ]
+
+
+def test_refunded_and_paid_orders_never_expire(billing: Billing) -> None:
+    order = new_order(billing)
+    billing.payments.start(order.order_id, actor="acct-1")
+    deliver_all(billing)
+    billing.clock.now += 10 * ORDER_TTL_S
+    assert billing.payments.expire_due() == []
+    assert billing.payments.expire(order.order_id).state is OrderState.PAID
+
+
+@pytest.mark.parametrize(
+    ("application", "account"), [("", "acct"), ("a" * 65, "acct"), ("app", "\n"), ("app", "")]
+)
+def test_bad_references_are_refused(billing: Billing, application: str, account: str) -> None:
+    with pytest.raises(InvalidOrderRequest):
+        billing.orders.create(application_id=application, account_ref=account, key=KEY)
+
+
+def test_transitions_outside_the_machine_are_refused(billing: Billing) -> None:
+    order = new_order(billing)
+    with pytest.raises(InvalidOrderState):  # created -> refunded
+        billing.payments.refund_rejected("app-1", actor="zjca", reason="x")
+    with write_session(billing.engine) as session:
+        row = session.get(OrderRow, order.order_id)
+        assert row is not None
+        with pytest.raises(InvalidOrderState, match="cannot become paid"):
+            transition(session, row, OrderState.PAID, now=T0, actor="x", action="paid")
 
 
 def test_unpaid_created_order_expires(billing: Billing) -> None:
@@ -293,8 +334,6 @@ def test_success_after_expiry_is_flagged_not_lost(billing: Billing) -> None:
     notes = billing.gateway.take_outbox()
     # The order expired locally while the gateway's answer was in flight (forced here).
     with write_session(billing.engine) as session:
-        from huren.node.db.billing_tables import OrderRow
-
         row = session.get(OrderRow, order.order_id)
         assert row is not None
         row.state = "expired"
