@@ -13,7 +13,7 @@ __all__ = ["MAX_FEN", "Fen", "fen", "format_yuan", "parse_yuan"]
 Fen = NewType("Fen", int)
 
 MAX_FEN = 10**13  # 100 billion yuan: far above any fee, far below int64
-_YUAN = re.compile(r"(0|[1-9][0-9]{0,10})(?:\.([0-9]{1,2}))?")
+_YUAN = re.compile(r"(0|[1-9][0-9]{0,11})(?:\.([0-9]{1,2}))?")
 
 
 def fen(value: int) -> Fen:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlmodel import Session
 
 from huren.node.billing.errors import InvalidMoney, InvalidPriceList, PriceNotFound
@@ -86,3 +90,10 @@ def test_validity_is_one_to_three_years() -> None:
     for years in (0, 4):
         with pytest.raises(InvalidPriceList):
             PriceKey("zjca", ApplicationKind.NEW, years)
+
+
+@given(st.integers(min_value=0, max_value=MAX_FEN))
+def test_format_and_parse_round_trip(amount: int) -> None:
+    text = format_yuan(amount)
+    assert parse_yuan(text) == amount
+    assert Decimal(text) * 100 == amount  # the string is the exact decimal value
