@@ -10,6 +10,7 @@ refused and recorded, and changes nothing else.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -40,6 +41,8 @@ from huren.node.db.billing_tables import OrderRow, PaymentRow
 from huren.node.db.engine import write_session
 
 __all__ = ["PaymentStart", "Payments"]
+
+log = logging.getLogger(__name__)
 
 _SETTLED = {"succeeded", "failed", "closed", "refunded"}
 
@@ -159,7 +162,8 @@ class Payments:
             return order_of(row)
 
     def expire_due(self) -> list[Order]:
-        """Expire every order past its deadline that is not settled (a periodic job)."""
+        """Expire every order past its deadline that is not settled (a periodic job); an
+        order whose gateway does not answer stays for the next run."""
         with Session(self._engine) as session:
             due = session.exec(
                 select(OrderRow.order_id).where(
@@ -167,7 +171,13 @@ class Payments:
                     OrderRow.expires_at <= self._clock(),
                 )
             ).all()
-        return [self.expire(order_id) for order_id in due]
+        expired = []
+        for order_id in due:
+            try:
+                expired.append(self.expire(order_id))
+            except (GatewayTimeout, GatewayRefused) as exc:  # the next run tries again
+                log.warning("could not expire order %s: %s", order_id, exc)
+        return expired
 
     def refund_rejected(self, application_id: str, *, actor: str, reason: str) -> Order:
         """Refund the paid order of an application the CA rejected after payment. A gateway

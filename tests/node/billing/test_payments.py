@@ -343,3 +343,18 @@ def test_success_after_expiry_is_flagged_not_lost(billing: Billing) -> None:
     with Session(billing.engine) as session:
         actions = [e.action for e in events_of(session, "order", order.order_id)]
     assert actions[-1] == "unexpected_payment"
+
+
+def test_expiry_run_survives_a_gateway_that_does_not_answer(billing: Billing) -> None:
+    stuck, other = new_order(billing, "app-1"), new_order(billing, "app-2")
+    billing.gateway.script(Outcome.ABANDON)
+    billing.payments.start(stuck.order_id, actor="acct-1")
+    billing.clock.now += ORDER_TTL_S
+
+    def no_answer(trade_no: str) -> object:
+        raise GatewayTimeout("close timed out")
+
+    billing.gateway.query_payment = no_answer  # type: ignore[assignment,method-assign]
+    expired = billing.payments.expire_due()
+    assert [o.order_id for o in expired] == [other.order_id]
+    assert billing.orders.get(stuck.order_id).state is OrderState.PAYING  # next run
