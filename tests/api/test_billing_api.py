@@ -239,3 +239,17 @@ def test_bank_cards(env: ApiEnv) -> None:
     assert caller.get("/bank-cards").json() == []
     again = env.http.delete(f"/v1/billing/bank-cards/{card['card_id']}", headers=caller.headers)
     assert problem_code(again, 404) == "CARD_NOT_FOUND"
+
+
+def test_a_pending_payment_is_not_started_twice(env: ApiEnv) -> None:
+    caller = Caller(env)
+    caller.gateway.script(Outcome.ABANDON)
+    order = caller.order()
+    assert caller.post(f"/orders/{order['order_id']}/pay").status_code == 200
+    again = caller.post(f"/orders/{order['order_id']}/pay")
+    assert problem_code(again, 409) == "PAYMENT_IN_PROGRESS"
+    bad = caller.post(
+        "/orders", {"application_id": "x", "ca_id": "nope", "kind": "new", "years": 1}
+    )
+    assert problem_code(bad, 404) == "PRICE_NOT_FOUND"
+    assert problem_code(caller.post("/orders", {**order, "years": 4}), 422) == "VALIDATION_FAILED"

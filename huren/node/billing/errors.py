@@ -27,6 +27,7 @@ __all__ = [
     "NotPaid",
     "NothingToInvoice",
     "OrderNotFound",
+    "PaymentInProgress",
     "PriceNotFound",
     "RefundPending",
     "SmsCodeRejected",
@@ -85,6 +86,12 @@ class InvalidOrderState(BillingError):
 
 class AlreadyPaid(InvalidOrderState):
     code = "ALREADY_PAID"
+
+
+class PaymentInProgress(InvalidOrderState):
+    """The order's current payment is still pending at the gateway."""
+
+    code = "PAYMENT_IN_PROGRESS"
 
 
 class NotPaid(BillingError):

@@ -23,6 +23,7 @@ from huren.node.billing.errors import (
     GatewayTimeout,
     InvalidOrderState,
     OrderNotFound,
+    PaymentInProgress,
     RefundPending,
     UnknownPayment,
 )
@@ -74,7 +75,7 @@ class Payments:
         if order.state is OrderState.PAYING:
             order = self.reconcile(order_id)
             if order.state is OrderState.PAYING:
-                raise InvalidOrderState(f"order {order_id} has a payment in progress")
+                raise PaymentInProgress(f"order {order_id} has a payment in progress")
         now = self._clock()
         with write_session(self._engine) as session:
             row = self._order_row(session, order_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from alembic import command
 from sqlalchemy import Engine, inspect, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from huren.node.db.engine import alembic_config, write_connection
 from tests.node.billing.conftest import make_billing
@@ -46,3 +46,12 @@ def test_downgrade_removes_exactly_the_billing_tables(engine: Engine) -> None:
         command.upgrade(alembic_config(conn), "head")
         conn.commit()
     make_billing(engine)  # works again, triggers and all
+
+
+def test_the_database_itself_refuses_a_second_invoice_link(engine: Engine) -> None:
+    """The at-most-once rule does not rest on the service's check: the key refuses it."""
+    insert = text("INSERT INTO billing_invoice_orders (order_id, invoice_id) VALUES ('o', :i)")
+    with write_connection(engine) as conn:
+        conn.execute(insert, {"i": "inv_1"})
+    with pytest.raises(IntegrityError), write_connection(engine) as conn:
+        conn.execute(insert, {"i": "inv_2"})

@@ -15,6 +15,7 @@ from huren.node.billing.errors import (
     InvalidOrderRequest,
     InvalidOrderState,
     NotPaid,
+    PaymentInProgress,
     RefundPending,
     UnknownPayment,
 )
@@ -103,7 +104,7 @@ def test_a_pending_payment_blocks_a_second_attempt(billing: Billing) -> None:
     order = new_order(billing)
     billing.gateway.script(Outcome.ABANDON)
     billing.payments.start(order.order_id, actor="acct-1")
-    with pytest.raises(InvalidOrderState, match="in progress"):
+    with pytest.raises(PaymentInProgress):
         billing.payments.start(order.order_id, actor="acct-1")
 
 
