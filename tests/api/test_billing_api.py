@@ -252,4 +252,7 @@ def test_a_pending_payment_is_not_started_twice(env: ApiEnv) -> None:
         "/orders", {"application_id": "x", "ca_id": "nope", "kind": "new", "years": 1}
     )
     assert problem_code(bad, 404) == "PRICE_NOT_FOUND"
-    assert problem_code(caller.post("/orders", {**order, "years": 4}), 422) == "VALIDATION_FAILED"
+    four_years = {"application_id": "y", "ca_id": "zjca", "kind": "new", "years": 4}
+    refused = caller.post("/orders", four_years)
+    assert problem_code(refused, 422) == "VALIDATION_FAILED"
+    assert refused.json()["errors"][0]["loc"] == ["body", "years"]
