@@ -37,6 +37,7 @@ from huren.api.routers import (
     account,
     audit_proofs,
     auth,
+    billing,
     consortium,
     cosigner,
     health,
@@ -82,6 +83,8 @@ def create_app(node: NodeServices) -> FastAPI:
     problems.install(app)
     for module in (health, recognition, consortium, platform_keys, pki, audit_proofs, cosigner):
         app.include_router(module.router)
+    billing.install(app, node)
+    app.include_router(billing.router)
     console.install(app, node)
     app.state.account_services = getattr(node, "account_services", None)
     for router in (auth.router, auth.dev_router, account.router, identity.router):

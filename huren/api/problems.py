@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from huren.node.accounts import AccountError
 from huren.node.audit.proof_errors import TransparencyError
+from huren.node.billing.errors import BillingError
 from huren.node.cosigner.errors import CosignerError
 from huren.node.identity import IdentityError
 from huren.node.indexer import IndexerError
@@ -185,7 +186,13 @@ def handle(exc: BaseException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, f"HTTP_{exc.status_code}")
         return problem(exc.status_code, code, str(exc.detail), headers=exc.headers)
     if isinstance(
-        exc, RecognitionError | PlatformKeyError | PkiError | TransparencyError | KeysplitError
+        exc,
+        RecognitionError
+        | PlatformKeyError
+        | PkiError
+        | TransparencyError
+        | KeysplitError
+        | BillingError,
     ):
         return problem(exc.status, exc.code, str(exc))
     if isinstance(exc, AccountError | IdentityError | MessageError | PortError):
@@ -221,6 +228,7 @@ _ROOTS: tuple[type[Exception], ...] = (
     TransparencyError,
     CosignerError,
     KeysplitError,
+    BillingError,
     RegistryError,
     BackendError,
     NodeError,
