@@ -22,6 +22,7 @@ from huren.api.deps import LagDep, NodeDep, SessionDep
 from huren.api.routers import consortium
 from huren.node import console_pki
 from huren.node.pki.service import Pki
+from huren.registry.types import RevocationReason
 
 __all__ = ["router"]
 
@@ -72,6 +73,7 @@ async def ca_page(
         "certificates": certificates,
         "crl": crl,
         "activity": console_pki.ca_activity(db, ca_id),
+        "reasons": {r.value: r.name.lower().replace("_", " ") for r in RevocationReason},
         **index_status(db, lag),
     }
     status_code = 200 if record is not None or loaded else 404
