@@ -24,7 +24,7 @@ from huren.api.deps import LagDep, NodeDep, SessionDep
 from huren.node.audit.report_html import bar_chart, line_chart, month_range
 from huren.node.console_audit import AuditAlreadyRunning, AuditRunner, NoSuchRun
 
-__all__ = ["MAX_DIFFERENCES", "router"]
+__all__ = ["MAX_DIFFERENCES", "ReplaysUnavailable", "replays_unavailable", "router"]
 
 router = APIRouter(prefix="/console/audit", include_in_schema=False)
 AuditSession = Annotated[cookies.Session, Allowed(Permission.RUN_AUDIT)]
@@ -32,9 +32,20 @@ RunId = Annotated[int, Path(ge=1, le=2**62)]
 MAX_DIFFERENCES = 200  # shown on the page; the JSON has them all
 
 
+class ReplaysUnavailable(Exception):
+    """An app over a node without a chain (other areas' test apps): no replays."""
+
+
 def _runner(request: Request) -> AuditRunner:
-    runner: AuditRunner = request.app.state.console_audit
+    runner: AuditRunner | None = request.app.state.console_audit
+    if runner is None:
+        raise ReplaysUnavailable()
     return runner
+
+
+async def replays_unavailable(request: Request, _: Exception) -> Response:
+    reason = "This node holds no chain to replay"
+    return render(request, "console/forbidden.html", {"reason": reason}, status_code=503)
 
 
 @router.get("")
