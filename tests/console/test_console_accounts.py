@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import cast
 
 import httpx
 import pytest
@@ -19,8 +20,10 @@ from huren.node.accounts import Purpose
 from huren.node.console_audit import AuditRunner
 from huren.node.db.accounts_tables import RateLimitHit, RefreshToken
 from huren.node.db.engine import write_session
+from huren.registry.backend import ChainBackend
 from tests.api.conftest import ADMIN_KEY, ApiEnv, _api_template, env  # noqa: F401
 from tests.console.conftest import csrf_of, sign_in
+from tests.node.audit.test_console_audit import GatedBackend
 
 PASSWORD = "a long console password"
 WAIT_S = 60.0
@@ -260,3 +263,46 @@ def test_a_ca_page_without_the_cas_keys_on_this_node(
     assert 'id="recorded"' in page.text and "4 in all" in page.text
     assert operator.get(f"/console/ca/zjca/{which}.pem").status_code == 404
     assert operator.get("/console/ca/nosuchca").status_code == 404
+
+
+def test_a_running_replay_shows_its_progress_until_it_ends(env: ApiEnv) -> None:  # noqa: F811
+    """The run page of a run still going: the progress table the script polls, whose
+    fragment says ``running``; once the run ends, the report."""
+    app = env.http.app
+    assert isinstance(app, FastAPI)
+    real: AuditRunner = app.state.console_audit
+    gated = GatedBackend(env.backend)
+    app.state.console_audit = AuditRunner(
+        env.services.engine, cast(ChainBackend, gated), env.deployment, view_sample=None
+    )
+    try:
+        operator = admin(env)
+        page = operator.get("/console/audit")
+        started = operator.post("/console/audit/runs", data={"csrf": csrf_of(page.text)})
+        assert started.status_code == 200 and 'id="run-running"' in started.text
+        assert 'data-progress="/console/audit/runs/' in started.text
+        run_url = str(started.url)
+        again = operator.post("/console/audit/runs", data={"csrf": csrf_of(page.text)})
+        assert str(again.url) == run_url and "is still running" in again.text
+        progress = operator.get(f"{run_url}/progress", headers={"X-Console-Fragment": "1"})
+        assert progress.headers["X-Console-Run-Status"] == "running"
+        assert operator.get(f"{run_url}/report.json").status_code == 409
+        gated.gate.set()
+        assert app.state.console_audit.wait(int(run_url.rsplit("/", 1)[1]), WAIT_S)
+        done = operator.get(run_url)
+        assert 'id="verdict"' in done.text and 'id="run-running"' not in done.text
+    finally:
+        gated.gate.set()
+        app.state.console_audit = real
+
+
+def test_replays_need_a_chain(env: ApiEnv) -> None:  # noqa: F811
+    app = env.http.app
+    assert isinstance(app, FastAPI)
+    real = app.state.console_audit
+    app.state.console_audit = None  # what an app over a node without a chain has
+    try:
+        page = admin(env).get("/console/audit")
+        assert page.status_code == 503 and "no chain to replay" in page.text
+    finally:
+        app.state.console_audit = real
