@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import cast
 
 import httpx
 import pytest
@@ -22,14 +23,17 @@ from sqlalchemy import delete
 from sqlmodel import col
 
 from huren.node import demo
+from huren.node.console_audit import AuditRunner
 from huren.node.console_roles import ConsoleRoleService
 from huren.node.db.accounts_tables import RateLimitHit
 from huren.node.db.engine import write_session
 from huren.node.pki.request import IssuanceRequest
+from huren.registry.backend import ChainBackend
 from huren.registry.client import RegistryClient
 from huren.registry.types import CertificateKind, KeyUsage, RevocationReason, Scope
 from tests.api.conftest import cert_input, fp
 from tests.console.test_browser import SCREENSHOTS, TIMEOUT_MS, shot, sign_in
+from tests.node.audit.test_console_audit import GatedBackend
 from tests.node.pki.conftest import ENTERPRISE
 from tests.support.browser import ServedNode, chromium, serve_node
 
@@ -163,13 +167,28 @@ def test_an_auditor_runs_a_replay_and_reads_the_report(
     expect(page.locator(".role")).to_have_text("auditor")
     expect(page.locator("header nav")).not_to_contain_text("Roles")
     shot(page, "12-auditor-replays")
-    page.click("#start-replay button[type=submit]")
-    expect(page).to_have_url(re.compile(r"/console/audit/runs/\d+$"))
-    # the page follows the run (its script polls the progress) and shows the report
-    expect(page.locator("#verdict")).to_contain_text("Clean", timeout=60_000)
+    # the run waits at the chain head until the page has shown it running: the page's
+    # script polls the progress and reloads to the report when the run ends
+    app = served.app
+    assert app is not None
+    real: AuditRunner = app.state.console_audit
+    gated = GatedBackend(served.node.backend)
+    app.state.console_audit = AuditRunner(
+        served.node.engine, cast(ChainBackend, gated), served.node.deployment
+    )
+    try:
+        page.click("#start-replay button[type=submit]")
+        expect(page).to_have_url(re.compile(r"/console/audit/runs/\d+$"))
+        expect(page.locator("#run-progress")).to_contain_text("replay")
+        shot(page, "13-replay-running")
+        gated.gate.set()
+        expect(page.locator("#verdict")).to_contain_text("Clean", timeout=60_000)
+    finally:
+        gated.gate.set()
+        app.state.console_audit = real
     expect(page.locator("#plots svg")).to_have_count(3)
     expect(page.locator("#sources")).to_contain_text("node index")
-    shot(page, "13-replay-report")
+    shot(page, "13-replay-report-plots")
     with page.expect_download() as download:
         page.click("#download-json")
     report = json.loads(download.value.path().read_text())

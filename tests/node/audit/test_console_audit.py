@@ -22,7 +22,8 @@ T = 1_800_000_000
 
 
 class GatedBackend:
-    """The real backend, whose chain head waits for ``gate`` (a run that is still going)."""
+    """The real backend, whose chain head and block headers wait for ``gate`` (a run that
+    is still going: every run reads the replayed block's header)."""
 
     def __init__(self, inner: ChainBackend, *, fail: bool = False) -> None:
         self.inner = inner
@@ -34,6 +35,12 @@ class GatedBackend:
         if self.fail:
             raise BackendError("the chain went away")
         return self.inner.block_number()
+
+    def block(self, number: int) -> Any:
+        self.gate.wait(WAIT_S)
+        if self.fail:
+            raise BackendError("the chain went away")
+        return self.inner.block(number)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
