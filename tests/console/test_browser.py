@@ -60,7 +60,7 @@ def sign_in(page: Page, served: ServedNode, key: str, path: str = "/console/cons
     page.goto(served.url + path)
     expect(page).to_have_url(re.compile(r"/console/login\?next="))
     page.fill("#key", key)
-    page.click("button[type=submit]")
+    page.click("#key-form button[type=submit]")
     expect(page).to_have_url(served.url + path)
 
 
@@ -74,11 +74,11 @@ def test_sign_in_and_browse_the_consortium(page: Page, served: ServedNode) -> No
     page.goto(served.url + "/console/consortium")
     expect(page).to_have_url(re.compile(r"/console/login\?next=%2Fconsole%2Fconsortium"))
     page.fill("#key", "not the key")
-    page.click("button[type=submit]")
+    page.click("#key-form button[type=submit]")
     expect(page.locator("#login-error")).to_contain_text("not valid")
     shot(page, "01-login-refused")
     page.fill("#key", served.admin_key)
-    page.click("button[type=submit]")
+    page.click("#key-form button[type=submit]")
     expect(page).to_have_url(served.url + "/console/consortium")
     expect(page.locator(".role")).to_have_text("center operator")
     members = page.locator("#members tbody tr")

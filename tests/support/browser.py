@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import uvicorn
+from fastapi import FastAPI
 from playwright.sync_api import BrowserContext, Playwright
 
 from huren.api.app import create_app
@@ -48,6 +49,7 @@ class ServedNode:
     url: str
     admin_key: str
     platform_key: str  # the demo key of the alliance platform
+    app: FastAPI | None = None  # the served app (a test may swap parts of its state)
 
     def wait_indexed(self, block_number: int) -> None:
         """Until the node's indexer thread has indexed ``block_number`` (bounded)."""
@@ -83,7 +85,7 @@ def serve_node(data_dir: Path) -> Iterator[ServedNode]:
         assert settings.admin_api_key is not None and node.demo_api_key is not None
         yield ServedNode(
             node, f"http://127.0.0.1:{port}", settings.admin_api_key.get_secret_value(),
-            node.demo_api_key,
+            node.demo_api_key, app,
         )  # fmt: skip
     finally:
         server.should_exit = True

@@ -2,8 +2,10 @@
 
 Jinja2 templates (``huren/api/templates/console``), one stylesheet and one small script
 (``huren/api/static/console``), all served by the node under ``/console``: no bundler, no
-CDN. Sign-in, roles and cookies: ``roles`` and ``session``; pages: ``pages`` (consortium,
-proposals, chain events), ``certificates`` (lookup), ``governance`` (propose and vote).
+CDN. Sign-in, roles and cookies: ``roles``, ``session`` and ``account_login`` (people's
+accounts); pages: ``pages`` (consortium, proposals, chain events), ``certificates``
+(lookup), ``governance`` (propose and vote), ``grants`` (console roles of accounts),
+``audit`` (replays), ``ca_pages`` (a CA's PKI status).
 See docs/console.md.
 """
 
@@ -14,9 +16,19 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from huren.api.console import certificates, governance, pages
+from huren.api.console import (
+    account_login,
+    audit,
+    ca_pages,
+    certificates,
+    governance,
+    grants,
+    pages,
+)
 from huren.api.console.deps import install_handlers, make_state
 from huren.api.deps import NodeServices
+from huren.node.console_audit import AuditRunner
+from huren.node.console_roles import ConsoleRoleService
 
 __all__ = ["install"]
 
@@ -25,8 +37,17 @@ STATIC = Path(__file__).resolve().parent.parent / "static" / "console"
 
 def install(app: FastAPI, node: NodeServices) -> None:
     """Mount the console's pages and files on ``app``."""
-    app.state.console = make_state(node)
+    app.state.console = state = make_state(node)
+    app.state.console_roles = ConsoleRoleService(node.engine, clock=state.clock)
+    client = getattr(node, "client", None)  # test apps of other areas run without a chain
+    runner = None
+    if client is not None:
+        runner = AuditRunner(node.engine, node.backend, client.deployment, clock=state.clock)
+        runner.recover()  # a run this node was doing when it stopped will not finish
+    app.state.console_audit = runner
     install_handlers(app)
-    for module in (pages, certificates, governance):
+    app.add_exception_handler(audit.ReplaysUnavailable, audit.replays_unavailable)
+    modules = (pages, account_login, certificates, governance, grants, audit, ca_pages)
+    for module in modules:
         app.include_router(module.router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hmac
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
@@ -28,6 +28,7 @@ from huren.api.console import session as cookies
 from huren.api.console.roles import NAVIGATION, Permission, Principal, Role
 from huren.api.deps import NodeServices
 from huren.node import platform_keys
+from huren.node.console_roles import ConsoleRoleService
 
 __all__ = [
     "Allowed",
@@ -119,13 +120,25 @@ class Forbidden(Exception):
         self.permission = permission
 
 
-def _still_valid(request: Request, principal: Principal) -> bool:
-    """A platform's session lasts only while its key does (revoking a key ends it)."""
-    if principal.role != Role.PLATFORM:
-        return True
-    with request.app.state.sessions() as db:
-        keys = platform_keys.list_keys(db, principal.subject)
-    return any(k.key_id == principal.key_id and k.active for k in keys)
+def _still_valid(request: Request, principal: Principal) -> Principal | None:
+    """The principal as it stands now, or None when its session has ended: a platform's
+    lasts while its key does; an account's while its token version is the same and it holds
+    the role (a CA operator's CAs are re-read: a revoked grant takes its CA away at once)."""
+    if principal.role == Role.PLATFORM:
+        with request.app.state.sessions() as db:
+            keys = platform_keys.list_keys(db, principal.subject)
+        return principal if any(k.key_id == principal.key_id and k.active for k in keys) else None
+    if principal.account_id is None:
+        return principal
+    roles: ConsoleRoleService = request.app.state.console_roles
+    standing = roles.standing(principal.account_id)
+    if standing is None or standing.token_version != principal.token_version:
+        return None
+    if principal.role.value not in standing.roles():
+        return None
+    if principal.role == Role.CA_OPERATOR:
+        return replace(principal, ca_ids=standing.ca_ids())
+    return principal
 
 
 async def current_session(request: Request) -> cookies.Session:
@@ -133,8 +146,10 @@ async def current_session(request: Request) -> cookies.Session:
     found = state.signer.session(request, state.now())
     if found is None:
         raise LoginRequired()
-    if not await run_in_threadpool(_still_valid, request, found.principal):
+    principal = await run_in_threadpool(_still_valid, request, found.principal)
+    if principal is None:
         raise LoginRequired()
+    found = replace(found, principal=principal)
     request.state.console_session = found
     return found
 

@@ -23,7 +23,7 @@ from huren.api.deps import Caller, LagDep, NodeDep, SessionDep, is_admin_key
 from huren.api.routers import consortium
 from huren.node import console_queries, platform_keys
 
-__all__ = ["ViewSession", "caller_of", "index_status", "router"]
+__all__ = ["ViewSession", "caller_of", "index_status", "login_page", "router", "safe_next"]
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
@@ -48,19 +48,25 @@ async def home() -> RedirectResponse:
 # -- signing in -------------------------------------------------------------------------------
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only a console path: never an open redirect to another site."""
     if target and _SAFE_NEXT.fullmatch(target) and "//" not in target:
         return target
     return "/console/consortium"
 
 
-def _login_page(
-    request: Request, target: str, error: str | None = None, status_code: int = 200
+def login_page(
+    request: Request,
+    target: str,
+    error: str | None = None,
+    status_code: int = 200,
+    **account_form: object,
 ) -> Response:
+    """The sign-in page; ``account_form``: what the account form shows again (``phone``,
+    ``info``, ``choices`` of roles when the account holds several)."""
     state = state_of(request)
     token = state.signer.login_token(request, state.now())
-    context = {"next": target, "error": error, "login_token": token}
+    context = {"next": target, "error": error, "login_token": token, **account_form}
     response = render(request, "console/login.html", context, status_code=status_code)
     state.signer.set_login_token(response, request, token, state.now())
     return response
@@ -68,7 +74,7 @@ def _login_page(
 
 @router.get("/login")
 async def login_form(request: Request, next: str | None = None) -> Response:
-    return _login_page(request, _safe_next(next))
+    return login_page(request, safe_next(next))
 
 
 def _principal_for_key(request: Request, key: str) -> Principal | None:
@@ -91,12 +97,12 @@ async def login(
     next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     state = state_of(request)
-    target = _safe_next(next)
+    target = safe_next(next)
     if not state.signer.check_login_token(request, csrf, state.now()):
-        return _login_page(request, target, "The sign-in form expired: try again.", 403)
+        return login_page(request, target, "The sign-in form expired: try again.", 403)
     principal = await run_in_threadpool(_principal_for_key, request, key.strip())
     if principal is None:
-        return _login_page(request, target, "That key is not valid here.", 401)
+        return login_page(request, target, "That key is not valid here.", 401)
     response = RedirectResponse(target, 303)
     state.signer.set_session(response, request, state.signer.new_session(principal, state.now()))
     cookies.clear(response, cookies.LOGIN_COOKIE)

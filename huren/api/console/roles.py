@@ -3,10 +3,9 @@
 Roles (a signed-in person acts in exactly one):
 - ``center-operator``: the center running this node (signs in with the node-admin key for
   now): everything the console offers, including governance through the node's account;
-- ``ca-operator``: an operator of one CA institution (the review queue comes with the PKI
-  work; sign-in comes with the accounts work);
-- ``auditor``: reads everything and runs replays (pages come with the audit work; sign-in
-  with the accounts work);
+- ``ca-operator``: a person's account granted the operation of one or more CA institutions
+  (``huren.node.console_roles``): their CAs' PKI status pages (the review queue comes later);
+- ``auditor``: a person's account granted auditing: reads everything and runs replays;
 - ``platform``: a trading platform signed in with one of its API keys: the consortium's
   public state read-only and certificate lookup, recognition answers for its own platform
   only (as ``/v1/recognition`` allows a platform key).
@@ -36,15 +35,24 @@ class Permission(StrEnum):
     RECOGNIZE_ANYWHERE = "recognize-anywhere"  # recognition at every platform, not just own
     GOVERN = "govern"  # propose and vote with the node's operator account
     REVIEW_APPLICATIONS = "review-applications"  # the CA's review queue (PKI work)
-    RUN_AUDIT = "run-audit"  # replays and proofs (audit work)
+    RUN_AUDIT = "run-audit"  # replays of the node's chain against its index
+    VIEW_CA_PKI = "view-ca-pki"  # a CA's certificates, CRL, issuance (a CA operator: own CAs)
+    MANAGE_ROLES = "manage-roles"  # grant accounts the CA operator and auditor roles
 
 
 _READ = frozenset({Permission.VIEW_CONSORTIUM, Permission.LOOKUP_CERTIFICATES})
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.CENTER_OPERATOR: _READ
-    | {Permission.RECOGNIZE_ANYWHERE, Permission.GOVERN, Permission.RUN_AUDIT},
-    Role.CA_OPERATOR: _READ | {Permission.RECOGNIZE_ANYWHERE, Permission.REVIEW_APPLICATIONS},
+    | {
+        Permission.RECOGNIZE_ANYWHERE,
+        Permission.GOVERN,
+        Permission.RUN_AUDIT,
+        Permission.VIEW_CA_PKI,
+        Permission.MANAGE_ROLES,
+    },
+    Role.CA_OPERATOR: _READ
+    | {Permission.RECOGNIZE_ANYWHERE, Permission.REVIEW_APPLICATIONS, Permission.VIEW_CA_PKI},
     Role.AUDITOR: _READ | {Permission.RECOGNIZE_ANYWHERE, Permission.RUN_AUDIT},
     Role.PLATFORM: _READ,
 }
@@ -59,12 +67,18 @@ ROLE_TITLES = {
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """The signed-in person: a role, and what they signed in as (``subject``: ``node-admin``
-    or a platform id; ``key_id`` the platform key's id, re-checked on every request)."""
+    """The signed-in person: a role, and what they signed in as (``subject``: ``node-admin``,
+    a platform id, or an account's phone; ``key_id`` the platform key's id, re-checked on
+    every request). An account's session carries its id, its token version and, for a CA
+    operator, the CAs it operates: all re-read on every request (a changed password or a
+    revoked grant ends the session)."""
 
     role: Role
     subject: str
     key_id: str | None = None
+    account_id: str | None = None
+    token_version: int | None = None
+    ca_ids: tuple[str, ...] = ()
 
     @property
     def platform_id(self) -> str | None:
@@ -77,6 +91,12 @@ class Principal:
     def may(self, permission: Permission) -> bool:
         return permission in ROLE_PERMISSIONS[self.role]
 
+    def may_see_ca(self, ca_id: str) -> bool:
+        """A CA's PKI pages: the center operator sees every CA, a CA operator its own."""
+        if not self.may(Permission.VIEW_CA_PKI):
+            return False
+        return self.role == Role.CENTER_OPERATOR or ca_id in self.ca_ids
+
 
 @dataclass(frozen=True, slots=True)
 class NavItem:
@@ -85,11 +105,14 @@ class NavItem:
     permission: Permission
 
 
-# In order of the navigation bar. The CA review queue (REVIEW_APPLICATIONS), the auditor's
-# replays (RUN_AUDIT) and the platform-side scan pages join here when they exist.
+# In order of the navigation bar. The CA review queue (REVIEW_APPLICATIONS, at
+# /console/ca/<id>/review) and the platform-side scan pages join here when they exist.
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Consortium", "/console/consortium", Permission.VIEW_CONSORTIUM),
     NavItem("Proposals", "/console/proposals", Permission.VIEW_CONSORTIUM),
     NavItem("Chain events", "/console/events", Permission.VIEW_CONSORTIUM),
     NavItem("Certificates", "/console/certificates", Permission.LOOKUP_CERTIFICATES),
+    NavItem("CAs", "/console/ca", Permission.VIEW_CA_PKI),
+    NavItem("Replays", "/console/audit", Permission.RUN_AUDIT),
+    NavItem("Roles", "/console/roles", Permission.MANAGE_ROLES),
 )

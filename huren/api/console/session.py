@@ -76,12 +76,24 @@ class Session:
 
     def to_json(self) -> dict[str, Any]:
         p = self.principal
-        return {"r": p.role.value, "s": p.subject, "k": p.key_id, "e": self.expires_at,
-                "c": self.csrf}  # fmt: skip
+        data: dict[str, Any] = {"r": p.role.value, "s": p.subject, "k": p.key_id,
+                "e": self.expires_at, "c": self.csrf}  # fmt: skip
+        if p.account_id is not None:
+            data.update(a=p.account_id, v=p.token_version, ca=list(p.ca_ids))
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Session:
-        principal = Principal(Role(data["r"]), str(data["s"]), data["k"])
+        account = data.get("a")
+        version = data.get("v")
+        principal = Principal(
+            Role(data["r"]),
+            str(data["s"]),
+            data["k"],
+            None if account is None else str(account),
+            None if version is None else int(version),
+            tuple(str(c) for c in data.get("ca", ())),
+        )
         return cls(principal, int(data["e"]), str(data["c"]))
 
 

@@ -1,5 +1,5 @@
-// The console's only script: the live chain-event feed, the index status, and showing the
-// fields of the chosen proposal kind. Pages work without it (forms post as usual).
+// The console's only script: the live chain-event feed, the index status, showing the
+// fields of the chosen proposal kind, and following a replay run's progress. Pages work without it (forms post as usual).
 "use strict";
 
 const MAX_FEED_ROWS = 500;
@@ -86,7 +86,30 @@ function kindFields(select) {
   show();
 }
 
+function pollRun(table) {
+  const rows = table.querySelector("tbody");
+  const interval = Number(table.dataset.interval || 1000);
+  async function tick() {
+    try {
+      const response = await fetchFragment(table.dataset.progress);
+      if (response === null) return;
+      if (response.ok) {
+        rows.innerHTML = await response.text(); // rendered and escaped by the node
+        if (response.headers.get("X-Console-Run-Status") !== "running") {
+          window.location.reload(); // the run ended: its report (or error) is on the page
+          return;
+        }
+      }
+    } catch (error) {
+      // the node is unreachable for now: ask again
+    }
+    window.setTimeout(tick, interval);
+  }
+  window.setTimeout(tick, interval);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("table[data-progress]").forEach(pollRun);
   const feeds = document.querySelectorAll("table[data-feed]");
   feeds.forEach(pollFeed);
   const status = document.getElementById("index-status");
