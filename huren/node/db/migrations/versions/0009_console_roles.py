@@ -1,7 +1,7 @@
 """console role grants and replay runs (issue 9)
 
-Revision ID: 0010_console_roles
-Revises: 0006_seals
+Revision ID: 0009_console_roles
+Revises: 0008_billing
 Create Date: 2026-11-28 19:30:00
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
-revision: str = "0010_console_roles"
-down_revision: str | None = "0006_seals"
+revision: str = "0009_console_roles"
+down_revision: str | None = "0008_billing"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
