@@ -34,7 +34,9 @@ from huren.api import console, problems
 from huren.api.deps import NodeServices, install_state
 from huren.api.routers import (
     account,
+    applications,
     auth,
+    ca_review,
     consortium,
     health,
     identity,
@@ -85,6 +87,8 @@ def create_app(node: NodeServices) -> FastAPI:
         app.include_router(router)
     app.include_router(messages.router)
     app.include_router(messages.internal_router)
+    for router in (applications.router, applications.holder_router, ca_review.router):
+        app.include_router(router)
     app.add_middleware(recognition.FastPath)  # inside BodyLimit: that refuses first
     app.add_middleware(pki.OcspFastPath)
     app.add_middleware(BodyLimit)

@@ -23,6 +23,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from huren.node.accounts import AccountError
+from huren.node.applications.errors import ApplicationError
+from huren.node.enterprises import EnterpriseError
 from huren.node.identity import IdentityError
 from huren.node.indexer import IndexerError
 from huren.node.messages import MessageError
@@ -172,7 +174,9 @@ def handle(exc: BaseException) -> JSONResponse:
     if isinstance(exc, StarletteHTTPException):
         code = _HTTP_CODES.get(exc.status_code, f"HTTP_{exc.status_code}")
         return problem(exc.status_code, code, str(exc.detail), headers=exc.headers)
-    if isinstance(exc, RecognitionError | PlatformKeyError | PkiError):
+    if isinstance(
+        exc, RecognitionError | PlatformKeyError | PkiError | ApplicationError | EnterpriseError
+    ):
         return problem(exc.status, exc.code, str(exc))
     if isinstance(exc, AccountError | IdentityError | MessageError | PortError):
         return _service(exc)
@@ -210,6 +214,8 @@ _ROOTS: tuple[type[Exception], ...] = (
     IdentityError,
     MessageError,
     PortError,
+    ApplicationError,
+    EnterpriseError,
 )
 
 

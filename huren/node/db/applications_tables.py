@@ -33,6 +33,7 @@ class Application(SQLModel, table=True):
     enterprise_name: str | None = Field(default=None, max_length=128)
     uscc: str | None = Field(default=None, max_length=18)
     person_name: str | None = Field(default=None, max_length=128)
+    certificate_kind: int | None = None  # CertificateKind; None: no certificate
     predecessor: bytes | None = None  # the signing certificate replaced or renewed
     holder: bytes
     reason: str | None = Field(default=None, max_length=500)  # the last rejection's

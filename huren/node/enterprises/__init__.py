@@ -12,21 +12,25 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from sqlmodel import Session, select
 
 from huren.node.db.enterprises_tables import Enterprise, EnterpriseMember
-from huren.node.identity.checks import check_uscc
-from huren.node.identity.errors import InvalidUscc
+from huren.node.identity.checks import InvalidUscc, check_uscc
 
 __all__ = [
+    "AlreadyMember",
+    "EnterpriseClaimed",
     "EnterpriseError",
+    "EnterpriseNotFound",
     "EnterpriseView",
     "InvalidEnterprise",
     "Role",
     "admin_of",
     "by_uscc",
+    "checked_name",
+    "checked_uscc",
     "ensure_enterprise",
     "role_of",
     "set_member",
@@ -43,7 +47,22 @@ class InvalidEnterprise(EnterpriseError, ValueError):
     code = "INVALID_ENTERPRISE"
 
 
-class Role(str, Enum):
+class EnterpriseNotFound(EnterpriseError):
+    status = 404
+    code = "ENTERPRISE_NOT_FOUND"
+
+
+class EnterpriseClaimed(EnterpriseError):
+    """The enterprise has an admin already (a claim is made once)."""
+
+    code = "ENTERPRISE_CLAIMED"
+
+
+class AlreadyMember(EnterpriseError):
+    code = "ALREADY_MEMBER"
+
+
+class Role(StrEnum):
     ADMIN = "admin"
     STAFF = "staff"
 
