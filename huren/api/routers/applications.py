@@ -13,6 +13,7 @@ import binascii
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from huren.api.account_deps import ACCOUNT_RESPONSES, AccountDep
 from huren.api.application_schemas import (
@@ -122,8 +123,6 @@ async def attach(
     s: ServicesDep,
 ) -> ApplicationOut:
     """The raw file as the body (PNG, JPEG, or PDF for the form); judged by its content."""
-    from starlette.concurrency import run_in_threadpool
-
     data = await request.body()
     declared = request.headers.get("content-type", "")
     view = await run_in_threadpool(

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import x25519
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from huren.node import enterprises
 from huren.node.accounts import AccountService
 from huren.node.applications.errors import (
     AlreadyIssued,
@@ -37,6 +38,7 @@ from huren.node.applications.service import ALLIANCE_PLATFORM, ApplicationServic
 from huren.node.applications.subjects import display_name, subject_of
 from huren.node.applications.views import DownloadResult, HeldCertificateView
 from huren.node.db.applications_tables import Application, HeldCertificate
+from huren.node.db.engine import write_session
 from huren.node.db.models import Certificate
 from huren.node.db.pki_tables import PkiIssuedCertificate
 from huren.node.messages import MessageKind, post
@@ -184,8 +186,6 @@ class CertificateDesk:
     ) -> list[bytes]:
         """Both certificates are on chain: the application is ISSUED and DOWNLOADED, the
         holder holds them, their predecessors are marked replaced. What to revoke."""
-        from huren.node.db.engine import write_session
-
         signing, encryption = issued
         assert signing.fingerprint is not None and encryption.fingerprint is not None
         now = int(self.clock())
@@ -228,8 +228,6 @@ class CertificateDesk:
                     if rule.replaces:
                         replaced.append(fingerprint)
             if row.kind == ApplicationKind.ENTERPRISE_CHANGE.value and row.uscc:
-                from huren.node import enterprises
-
                 enterprises.ensure_enterprise(session, row.enterprise_name or "", row.uscc, now=now)
             row.signing_fingerprint = signing.fingerprint
             row.encryption_fingerprint = encryption.fingerprint
@@ -263,8 +261,6 @@ class CertificateDesk:
         if _spki(keys.signing) != signing.public_key or not same_encryption:
             raise AlreadyIssued("this application's certificates were issued for other keys")
         rule = KIND_RULES[ApplicationKind(row.kind)]
-        if row.state == _S.ISSUED.value:  # pragma: no cover - issued and downloaded go together
-            pass
         warnings = (ENCRYPTION_KEY_REPLACED,) if rule.replaces else ()
         return self._result(
             row.id, IssuedCertificate.of(signing), IssuedCertificate.of(encryption), warnings
