@@ -47,6 +47,9 @@ class ApplicationIn(BaseModel):
     predecessor: str | None = Field(
         default=None, pattern=HEX32, description="the signing certificate renewed or replaced"
     )
+    transferee_phone: str | None = Field(
+        default=None, max_length=20, description="admin transfer: the staff member's phone"
+    )
 
 
 class ApplicationEditIn(BaseModel):

@@ -76,6 +76,7 @@ def create(body: ApplicationIn, account: AccountDep, s: ServicesDep) -> Applicat
         person_name=body.person_name,
         id_number=body.id_number,
         predecessor=None if body.predecessor is None else _hex(body.predecessor),
+        transferee_phone=body.transferee_phone,
     )
     return _out(s.applications.create(account.id, new))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from huren.node import enterprises
 from huren.node.applications.errors import (
@@ -16,6 +16,7 @@ from huren.node.applications.errors import (
     UnknownPlatform,
 )
 from huren.node.applications.model import ApplicationKind, Predecessor
+from huren.node.db.accounts_tables import Account
 from huren.node.db.applications_tables import Application, HeldCertificate
 from huren.node.db.models import Ca, Certificate, Platform
 from huren.node.enterprises import Role
@@ -35,13 +36,14 @@ class NewApplication:
     person_name: str | None = None
     id_number: str | None = None  # checked against the verified identity, never stored
     predecessor: bytes | None = None  # a signing certificate the applicant holds
+    transferee_phone: str | None = None  # admin transfer: the staff member's phone
 
 
 def take_enterprise(
     session: Session, row: Application, kind: ApplicationKind, new: NewApplication
 ) -> None:
     K = ApplicationKind
-    needs_person = kind in (K.CLAIM_ENTERPRISE, K.JOIN_ENTERPRISE, K.PERSONAL, K.ADMIN_TRANSFER)
+    needs_person = kind in (K.CLAIM_ENTERPRISE, K.JOIN_ENTERPRISE, K.PERSONAL)
     if needs_person and row.person_name is None:
         raise InvalidApplication(f"a {kind.value} application names the person (and ID)")
     if kind == K.PERSONAL:
@@ -65,9 +67,22 @@ def take_enterprise(
         raise enterprises.AlreadyMember("the account is a member of the enterprise already")
     if kind == K.ENTERPRISE_CERTIFICATE and role != Role.ADMIN:
         raise NotEnterpriseAdmin("only the enterprise's admin applies for its certificates")
-    if kind == K.ADMIN_TRANSFER and role != Role.STAFF:
-        raise InvalidApplication("the admin role goes to a staff member of the enterprise")
+    if kind == K.ADMIN_TRANSFER:
+        if role != Role.ADMIN:
+            raise NotEnterpriseAdmin("only the enterprise's admin hands the role on")
+        row.transferee_id = _transferee(session, existing.id, new.transferee_phone)
     row.enterprise_id, row.enterprise_name, row.uscc = existing.id, existing.name, existing.uscc
+
+
+def _transferee(session: Session, enterprise_id: str, phone: str | None) -> str:
+    account = (
+        None
+        if phone is None
+        else session.exec(select(Account).where(Account.phone == phone)).first()
+    )
+    if account is None or enterprises.role_of(session, enterprise_id, account.id) != Role.STAFF:
+        raise InvalidApplication("the admin role goes to a staff member (name their phone)")
+    return account.id
 
 
 def take_predecessor(
@@ -101,9 +116,17 @@ def take_predecessor(
         role = enterprises.role_of(session, before.enterprise_id or "", row.account_id)
         if role != Role.ADMIN:
             raise NotEnterpriseAdmin("only the enterprise's admin changes its certificates")
-        if new.enterprise_name is None or (new.uscc or before.uscc) != before.uscc:
-            raise InvalidApplication("an enterprise change names the new name, same USCC")
+        if new.enterprise_name is None:
+            raise InvalidApplication("an enterprise change names the enterprise as it is now")
         row.enterprise_name = enterprises.checked_name(new.enterprise_name)
+        if new.uscc is not None:
+            row.uscc = enterprises.checked_uscc(new.uscc)
+            other = enterprises.by_uscc(session, row.uscc)
+            if other is not None and other.id != before.enterprise_id:
+                raise enterprises.EnterpriseClaimed("another enterprise has that USCC")
+    if row.kind == ApplicationKind.RECOVERY and (new.person_name is None or new.id_number is None):
+        # The manual: recovery verifies the person again, matching the account's identity.
+        raise InvalidApplication("a recovery names the person (name and ID number) again")
 
 
 def check_platform(session: Session, platform_id: str) -> str:

@@ -44,14 +44,16 @@ def on_approved(session: Session, row: Application, now: int) -> None:
 
 
 def complete_transfer(session: Session, row: Application, now: int) -> None:
-    """The applicant becomes the enterprise's admin; the old admin stays on as staff."""
+    """无证转授管理员 (2.11.4.4.2): the staff member named becomes the admin, the applicant
+    (the admin until now) stays on as staff."""
     assert row.enterprise_id is not None and row.enterprise_name is not None
-    old = enterprises.admin_of(session, row.enterprise_id)
-    enterprises.set_member(session, row.enterprise_id, row.account_id, Role.ADMIN, now=now)
+    assert row.transferee_id is not None
+    if enterprises.role_of(session, row.enterprise_id, row.transferee_id) != Role.STAFF:
+        raise enterprises.EnterpriseError("the transferee is no longer staff of the enterprise")
+    enterprises.set_member(session, row.enterprise_id, row.transferee_id, Role.ADMIN, now=now)
     name = row.enterprise_name
-    post(session, row.account_id, MessageKind.ADMIN_TRANSFERRED, _role(name, "管理员"), now=now)
-    if old is not None and old != row.account_id:
-        post(session, old, MessageKind.ADMIN_TRANSFERRED, _role(name, "办事人员"), now=now)
+    post(session, row.transferee_id, MessageKind.ADMIN_TRANSFERRED, _role(name, "管理员"), now=now)
+    post(session, row.account_id, MessageKind.ADMIN_TRANSFERRED, _role(name, "办事人员"), now=now)
 
 
 def _role(enterprise_name: str, role: str) -> dict[str, str]:

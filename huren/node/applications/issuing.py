@@ -228,7 +228,10 @@ class CertificateDesk:
                     if rule.replaces:
                         replaced.append(fingerprint)
             if row.kind == ApplicationKind.ENTERPRISE_CHANGE.value and row.uscc:
-                enterprises.ensure_enterprise(session, row.enterprise_name or "", row.uscc, now=now)
+                assert row.enterprise_id is not None and row.enterprise_name is not None
+                enterprises.change(
+                    session, row.enterprise_id, row.enterprise_name, row.uscc, now=now
+                )
             row.signing_fingerprint = signing.fingerprint
             row.encryption_fingerprint = encryption.fingerprint
             self.applications.move(session, row, Action.ISSUE, f"ca:{row.ca_id}")

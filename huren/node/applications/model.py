@@ -129,5 +129,5 @@ KIND_RULES: dict[ApplicationKind, KindRule] = {
     K.REAPPLICATION: KindRule(None, _FORM, Predecessor.EXPIRED, False, False, False),
     K.RECOVERY: KindRule(None, _FORM, Predecessor.ACTIVE, False, False, True),
     K.ENTERPRISE_CHANGE: KindRule(_E, _BOTH, Predecessor.ACTIVE, False, False, True),
-    K.ADMIN_TRANSFER: KindRule(None, _BOTH, Predecessor.NONE, False, False, False, False),
+    K.ADMIN_TRANSFER: KindRule(None, _FORM, Predecessor.NONE, False, False, False, False),
 }

@@ -34,6 +34,7 @@ class Application(SQLModel, table=True):
     uscc: str | None = Field(default=None, max_length=18)
     person_name: str | None = Field(default=None, max_length=128)
     certificate_kind: int | None = None  # CertificateKind; None: no certificate
+    transferee_id: str | None = Field(default=None, max_length=32)  # admin transfer: to whom
     predecessor: bytes | None = None  # the signing certificate replaced or renewed
     holder: bytes
     reason: str | None = Field(default=None, max_length=500)  # the last rejection's

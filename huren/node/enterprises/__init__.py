@@ -29,6 +29,7 @@ __all__ = [
     "Role",
     "admin_of",
     "by_uscc",
+    "change",
     "checked_name",
     "checked_uscc",
     "ensure_enterprise",
@@ -112,6 +113,16 @@ def ensure_enterprise(session: Session, name: str, uscc: str, *, now: int) -> En
     session.add(row)
     session.flush()
     return row
+
+
+def change(session: Session, enterprise_id: str, name: str, uscc: str, *, now: int) -> None:
+    """An enterprise change (企业信息变更): the registered name and USCC as they are now."""
+    row = session.get(Enterprise, enterprise_id)
+    if row is None:
+        raise EnterpriseNotFound(f"no enterprise {enterprise_id}")
+    row.name, row.uscc, row.updated_at = checked_name(name), checked_uscc(uscc), now
+    session.add(row)
+    session.flush()
 
 
 def admin_of(session: Session, enterprise_id: str) -> str | None:

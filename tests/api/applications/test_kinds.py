@@ -10,6 +10,7 @@ from typing import Any
 from cryptography.x509 import ocsp
 from sqlmodel import Session, select
 
+from huren.node.db.accounts_tables import Account
 from huren.node.db.enterprises_tables import Enterprise, EnterpriseMember
 from tests.api.applications.conftest import ALICE, BOB, USCC, AppApi, Keys, problem
 from tests.api.applications.test_flow import attach_all, claim, issue, messages, ocsp_status
@@ -35,6 +36,16 @@ def _claimed(api: AppApi, alice: dict[str, str]) -> dict[str, Any]:
     app_id = claim(api, alice)["id"]
     _submit(api, alice, app_id)
     return issue(api, alice, app_id, Keys.new())
+
+
+BASE = {"ca_id": "zjca", "platform_id": "jiaxing-ggzy", "validity_years": 1}
+NEW_USCC = "91330400MA2B3C4D56"  # check character computed with GB 32100's weights
+
+
+def _account(api: AppApi, phone: str) -> str:
+    with Session(api.node.engine) as session:
+        account = session.exec(select(Account).where(Account.phone == phone)).one()
+        return account.id
 
 
 def _roles(api: AppApi) -> dict[str, str]:
@@ -82,10 +93,21 @@ def test_join_needs_the_admin_then_admin_transfer(api: AppApi) -> None:
         "ALREADY_MEMBER",
     )
 
-    # Admin transfer: free, no certificate, done on the CA's approval.
-    transfer = _create(api, bob, kind="admin_transfer", uscc=USCC, **person)
+    # Admin transfer without a certificate: the admin names a staff member; free, done on
+    # the CA's approval.
+    transfer_to = {"kind": "admin_transfer", "uscc": USCC}
+    problem(
+        api.http.post("/v1/applications", json={**BASE, **transfer_to}, headers=bob),
+        403,
+        "NOT_ENTERPRISE_ADMIN",
+    )
+    stranger = {**BASE, **transfer_to, "transferee_phone": "13900000000"}
+    problem(
+        api.http.post("/v1/applications", json=stranger, headers=alice), 422, "INVALID_APPLICATION"
+    )
+    transfer = _create(api, alice, **transfer_to, transferee_phone=BOB[0])
     assert transfer["fee_fen"] == 0
-    _submit(api, bob, transfer["id"])
+    _submit(api, alice, transfer["id"])
     done = api.http.post(
         f"/v1/ca/zjca/applications/{transfer['id']}/approve",
         json={"reviewer": "王审核"},
@@ -93,13 +115,13 @@ def test_join_needs_the_admin_then_admin_transfer(api: AppApi) -> None:
     ).json()
     assert done["state"] == "completed"
     roles = _roles(api)
-    assert sorted(roles.values()) == ["admin", "staff"]
+    assert roles[_account(api, BOB[0])] == "admin" and roles[_account(api, ALICE[0])] == "staff"
     assert "admin_transferred" in messages(api, alice) and "admin_transferred" in messages(api, bob)
     problem(
         api.http.post(
             f"/v1/applications/{transfer['id']}/download",
             json=Keys.new().body(transfer["id"]),
-            headers=bob,
+            headers=alice,
         ),
         404,
         "APPLICATION_NOT_FOUND",
@@ -115,6 +137,7 @@ def test_enterprise_change_reissues_warns_and_supersedes(api: AppApi) -> None:
         kind="enterprise_change",
         predecessor=old["signing_fingerprint"],
         enterprise_name="嘉兴市某某建设集团有限公司",
+        uscc=NEW_USCC,
     )
     _submit(api, alice, change["id"])
     new = issue(api, alice, change["id"], Keys.new())
@@ -125,7 +148,7 @@ def test_enterprise_change_reissues_warns_and_supersedes(api: AppApi) -> None:
     assert ocsp_status(api, new["signing_chain_pem"]) == ocsp.OCSPCertStatus.GOOD
     with Session(api.node.engine) as session:
         (enterprise,) = session.exec(select(Enterprise)).all()
-        assert enterprise.name == "嘉兴市某某建设集团有限公司"
+        assert (enterprise.name, enterprise.uscc) == ("嘉兴市某某建设集团有限公司", NEW_USCC)
     problem(
         api.http.post(
             "/v1/applications",
@@ -151,7 +174,13 @@ def test_expiring_soon_then_expired_then_reapplication_and_recovery(api: AppApi)
     active = api.http.get("/v1/holder/certificates?status=active", headers=alice).json()
     assert len(active) == 2 and all(c["expiring_soon"] for c in active), active
     # Recovery (a lost phone): new keys, the old pair revoked as superseded.
-    recovery = _create(api, alice, kind="recovery", predecessor=old["signing_fingerprint"])
+    lost = {"kind": "recovery", "predecessor": old["signing_fingerprint"]}
+    problem(
+        api.http.post("/v1/applications", json={**BASE, **lost}, headers=alice),
+        422,
+        "INVALID_APPLICATION",
+    )
+    recovery = _create(api, alice, **lost, person_name=ALICE[1], id_number=ALICE[2])
     _submit(api, alice, recovery["id"])
     recovered = issue(api, alice, recovery["id"], Keys.new())
     api.index()

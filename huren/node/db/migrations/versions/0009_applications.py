@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("uscc", sqlmodel.sql.sqltypes.AutoString(length=18), nullable=True),
         sa.Column("person_name", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
         sa.Column("certificate_kind", sa.Integer(), nullable=True),
+        sa.Column("transferee_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.Column("predecessor", sa.LargeBinary(), nullable=True),
         sa.Column("holder", sa.LargeBinary(), nullable=False),
         sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
