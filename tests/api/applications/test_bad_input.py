@@ -189,3 +189,25 @@ def test_the_transition_table_refuses_everything_else(state: ApplicationState) -
             with pytest.raises(IllegalTransition):
                 next_state(state, action)
     assert len(list(itertools.product(ApplicationState, Action))) > len(TRANSITIONS)
+
+
+def test_a_ca_suspended_before_download_issues_nothing(api: AppApi) -> None:
+    alice = api.person(ALICE)
+    app_id = paid_claim(api, alice)
+    with write_session(api.node.engine) as session:
+        row = session.get(Ca, "zjca")
+        assert row is not None
+        row.status = CaStatus.SUSPENDED
+        session.add(row)
+    keys = Keys.new()
+    url = f"/v1/applications/{app_id}/download"
+    problem(api.http.post(url, json=keys.body(app_id), headers=alice), 409, "CA_NOT_ACCREDITED")
+    with Session(api.node.engine) as session:
+        reserved = session.exec(
+            select(PkiIssuedCertificate).where(
+                col(PkiIssuedCertificate.request_id).startswith(app_id)
+            )
+        ).all()
+        assert reserved == []
+    assert api.http.get(f"/v1/applications/{app_id}", headers=alice).json()["state"] == "paid"
+    assert api.http.get("/v1/holder/certificates", headers=alice).json() == []
