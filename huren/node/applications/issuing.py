@@ -94,7 +94,7 @@ class CertificateDesk:
 
     def download(self, account_id: str, application_id: str, keys: HolderKeys) -> DownloadResult:
         with Session(self.engine) as session:
-            row = self.applications._own(session, account_id, application_id)
+            row = self.applications.owned(session, account_id, application_id)
             state = ApplicationState(row.state)
             if state in (_S.ISSUED, _S.DOWNLOADED):
                 return self._again(session, row, keys)

@@ -60,6 +60,8 @@ from huren.node.messages import MessageKind, post
 
 __all__ = ["ALLIANCE_PLATFORM", "ApplicationService", "NewApplication"]
 
+_S = ApplicationState
+_PAID_ALREADY = frozenset({_S.PAID, _S.ISSUED, _S.DOWNLOADED, _S.COMPLETED})
 ALLIANCE_PLATFORM = "alliance"  # the alliance's own platform: certificates of alliance scope
 Clock = Callable[[], float]
 
@@ -129,7 +131,7 @@ class ApplicationService:
     ) -> ApplicationView:
         upload = check_upload(AttachmentKind(kind), data, declared)
         with write_session(self.engine) as session:
-            row = self._own(session, account_id, application_id)
+            row = self.owned(session, account_id, application_id)
             self._editable(row)
             now = row.updated_at = self.now()
             attachment = session.get(ApplicationAttachment, (row.id, kind.value))
@@ -160,7 +162,7 @@ class ApplicationService:
         """Change a draft or rejected application's platform or validity (the fee is quoted
         again); attachments are replaced by uploading again."""
         with write_session(self.engine) as session:
-            row = self._own(session, account_id, application_id)
+            row = self.owned(session, account_id, application_id)
             self._editable(row)
             if platform_id is not None:
                 row.center, row.platform_id = check_platform(session, platform_id), platform_id
@@ -194,7 +196,7 @@ class ApplicationService:
 
     def submit(self, account_id: str, application_id: str) -> ApplicationView:
         with write_session(self.engine) as session:
-            row = self._own(session, account_id, application_id)
+            row = self.owned(session, account_id, application_id)
             rule = KIND_RULES[ApplicationKind(row.kind)]
             have = {
                 a.kind
@@ -303,9 +305,9 @@ class ApplicationService:
     def record_payment(self, account_id: str, application_id: str) -> ApplicationView:
         """Billing says the order is paid: the application moves on (see billing.py)."""
         with write_session(self.engine) as session:
-            row = self._own(session, account_id, application_id)
+            row = self.owned(session, account_id, application_id)
             if row.state != ApplicationState.APPROVED.value:
-                if row.state in (ApplicationState.PAID.value, ApplicationState.ISSUED.value):
+                if ApplicationState(row.state) in _PAID_ALREADY:
                     raise AlreadyPaid(f"application {row.id} is paid already")
                 next_state(ApplicationState(row.state), Action.PAY)  # raises
             if not self.billing.is_paid(row.id):
@@ -348,7 +350,7 @@ class ApplicationService:
 
     def get(self, account_id: str, application_id: str) -> ApplicationView:
         with Session(self.engine) as session:
-            return self._view(session, self._own(session, account_id, application_id))
+            return self._view(session, self.owned(session, account_id, application_id))
 
     def list_own(
         self, account_id: str, states: frozenset[ApplicationState]
@@ -376,7 +378,7 @@ class ApplicationService:
         return ApplicationView.of(row, list(attachments), list(history))
 
     @staticmethod
-    def _own(session: Session, account_id: str, application_id: str) -> Application:
+    def owned(session: Session, account_id: str, application_id: str) -> Application:
         row = session.get(Application, application_id)
         if row is None or row.account_id != account_id:
             raise ApplicationNotFound(f"no application {application_id}")
