@@ -11,6 +11,7 @@ import re
 import shutil
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,14 @@ from huren.node.pki.service import Pki, load_cas
 from huren.registry.client import RegistryClient
 from huren.registry.embedded import EmbeddedBackend
 from tests.node.accounts.conftest import FAST_HASHER, SECRET, FakeClock
-from tests.node.conftest import SeededChain, _seeded_template, seeded  # noqa: F401
+from tests.node.conftest import (  # noqa: F401
+    SeededChain,
+    _seeded_template,
+    db_url,
+    engine,
+    postgres_server,
+    seeded,
+)
 
 ADMIN_KEY = "admin-key-for-application-tests"
 BASE_URL = "http://127.0.0.1:8700"
@@ -172,10 +180,8 @@ def _db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def api(seeded: SeededChain, _db_template: Path, tmp_path: Path) -> Iterator[AppApi]:  # noqa: F811
-    shutil.copy(_db_template, tmp_path / "node.db")
-    engine = make_engine(f"sqlite:///{tmp_path / 'node.db'}")
+@contextmanager
+def _app(seeded: SeededChain, engine: Engine, tmp_path: Path) -> Iterator[AppApi]:  # noqa: F811
     indexer = Indexer(engine, seeded.backend, seeded.deployment)
     while not indexer.step().caught_up:
         pass
@@ -198,4 +204,20 @@ def api(seeded: SeededChain, _db_template: Path, tmp_path: Path) -> Iterator[App
     made = AppApi(TestClient(create_app(node)), node, clock)
     with made.http:
         yield made
-    engine.dispose()
+
+
+@pytest.fixture
+def api(seeded: SeededChain, _db_template: Path, tmp_path: Path) -> Iterator[AppApi]:  # noqa: F811
+    """On SQLite (a copy of a migrated template)."""
+    shutil.copy(_db_template, tmp_path / "node.db")
+    sqlite = make_engine(f"sqlite:///{tmp_path / 'node.db'}")
+    with _app(seeded, sqlite, tmp_path) as made:
+        yield made
+    sqlite.dispose()
+
+
+@pytest.fixture
+def api_any_db(seeded: SeededChain, engine: Engine, tmp_path: Path) -> Iterator[AppApi]:  # noqa: F811
+    """On SQLite and on PostgreSQL (``tests.node.conftest``'s migrated ``engine``)."""
+    with _app(seeded, engine, tmp_path) as made:
+        yield made

@@ -132,8 +132,9 @@ def ocsp_status(api: AppApi, chain_pem: str) -> ocsp.OCSPCertStatus:
 
 
 def test_claim_reject_resubmit_approve_pay_download_renew_revoke(
-    api: AppApi, tmp_path: Path
+    api_any_db: AppApi, tmp_path: Path
 ) -> None:
+    api = api_any_db
     alice = api.person(ALICE)
     app = claim(api, alice)
     app_id = app["id"]
