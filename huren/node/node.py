@@ -98,7 +98,7 @@ class Node:
             node.catch_up()
             node.pki = node._open_pki()
             node.applications = build_application_services(
-                node.engine, node.pki, node.account_services
+                node.engine, node.pki, node.account_services, env=settings.env
             )
         except BaseException:
             node.close()

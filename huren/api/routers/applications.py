@@ -153,7 +153,8 @@ def admin_review(
 
 @router.post("/{application_id}/payment", response_model=ApplicationOut)
 def pay(application_id: AppId, account: AccountDep, s: ServicesDep) -> ApplicationOut:
-    """Dev billing: paying is this call (billing's payment port replaces it at merge)."""
+    """Dev billing: paying is this call (billing's payment port replaces it at merge); a
+    production node without billing answers 402 NOT_PAID."""
     view = s.applications.get(account.id, application_id)  # the caller's, or 404
     if view.state == ApplicationState.APPROVED.value and isinstance(s.billing, DevBilling):
         s.billing.order_for(view.id, view.ca_id, view.fee_fen)

@@ -13,10 +13,15 @@ import threading
 from dataclasses import dataclass
 from typing import Protocol
 
-from huren.node.applications.errors import AlreadyPaid, ApplicationNotFound, InvalidApplication
+from huren.node.applications.errors import (
+    AlreadyPaid,
+    ApplicationNotFound,
+    InvalidApplication,
+    NotPaid,
+)
 from huren.node.applications.model import ApplicationKind
 
-__all__ = ["Billing", "DevBilling", "FixedPriceList", "Order", "PriceList"]
+__all__ = ["Billing", "DevBilling", "FixedPriceList", "Order", "PriceList", "UnconfiguredBilling"]
 
 
 class PriceList(Protocol):
@@ -100,3 +105,11 @@ class DevBilling:
     def is_paid(self, application_id: str) -> bool:
         order = self._orders.get(application_id)
         return order is not None and order.paid
+
+
+class UnconfiguredBilling(DevBilling):
+    """What a production node runs until billing is merged: it quotes, but nothing can be
+    paid (a dev cashier there would hand out certificates for free)."""
+
+    def pay(self, application_id: str) -> Order:
+        raise NotPaid("this node has no payment service configured")

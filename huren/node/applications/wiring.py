@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from huren.node.account_services import AccountServices
-from huren.node.applications.billing import Billing, DevBilling
+from huren.node.applications.billing import Billing, DevBilling, UnconfiguredBilling
 from huren.node.applications.issuing import CertificateDesk
 from huren.node.applications.service import ApplicationService
 from huren.node.pki.service import Pki
@@ -30,11 +30,14 @@ def build_application_services(
     accounts: AccountServices,
     *,
     billing: Billing | None = None,
+    env: str = "dev",
     clock: Callable[[], float] = time.time,
 ) -> ApplicationServices:
-    """``billing`` defaults to ``DevBilling`` (in memory, paid by a call) until the billing
-    work replaces it."""
-    billing = billing or DevBilling()
+    """``billing`` defaults to ``DevBilling`` (in memory, paid by a call) on a dev or test
+    node and to ``UnconfiguredBilling`` (nothing can be paid) elsewhere, until the billing
+    work replaces both."""
+    if billing is None:
+        billing = DevBilling() if env in ("dev", "test") else UnconfiguredBilling()
     service = ApplicationService(
         engine,
         accounts.identity,

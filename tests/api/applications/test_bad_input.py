@@ -15,8 +15,15 @@ from cryptography.x509.oid import NameOID
 from PIL import Image
 from sqlmodel import Session, col, select
 
-from huren.node.applications.errors import IllegalTransition
-from huren.node.applications.model import TRANSITIONS, Action, ApplicationState, next_state
+from huren.node.applications.billing import DevBilling, UnconfiguredBilling
+from huren.node.applications.errors import AlreadyPaid, IllegalTransition, NotPaid
+from huren.node.applications.model import (
+    TRANSITIONS,
+    Action,
+    ApplicationKind,
+    ApplicationState,
+    next_state,
+)
 from huren.node.db.engine import write_session
 from huren.node.db.models import Ca
 from huren.node.db.pki_tables import PkiIssuedCertificate
@@ -211,3 +218,17 @@ def test_a_ca_suspended_before_download_issues_nothing(api: AppApi) -> None:
         assert reserved == []
     assert api.http.get(f"/v1/applications/{app_id}", headers=alice).json()["state"] == "paid"
     assert api.http.get("/v1/holder/certificates", headers=alice).json() == []
+
+
+def test_a_node_without_billing_takes_no_payment() -> None:
+    billing = UnconfiguredBilling()
+    assert billing.quote("zjca", ApplicationKind.PERSONAL, 2) == 20_000
+    billing.order_for("a1", "zjca", 20_000)
+    with pytest.raises(NotPaid):
+        billing.pay("a1")
+    assert not billing.is_paid("a1")
+    dev = DevBilling()
+    dev.order_for("a1", "zjca", 20_000)
+    assert dev.pay("a1").paid and dev.is_paid("a1")
+    with pytest.raises(AlreadyPaid):
+        dev.pay("a1")
