@@ -55,6 +55,8 @@ from huren.node.db.applications_tables import (
     ApplicationTransition,
 )
 from huren.node.db.engine import write_session
+from huren.node.db.enterprises_tables import EnterpriseMember
+from huren.node.enterprises import Role
 from huren.node.identity import IdentityService
 from huren.node.messages import MessageKind, post
 
@@ -237,17 +239,22 @@ class ApplicationService:
             return ApplicationView.of(row)
 
     def admin_queue(self, admin_id: str) -> list[ApplicationView]:
+        """Staff requests awaiting ``admin_id`` as their enterprise's admin, oldest first."""
         with Session(self.engine) as session:
             rows = session.exec(
-                select(Application).where(
-                    Application.state == ApplicationState.AWAITING_ADMIN.value
+                select(Application)
+                .join(
+                    EnterpriseMember,
+                    col(EnterpriseMember.enterprise_id) == col(Application.enterprise_id),
                 )
+                .where(
+                    Application.state == ApplicationState.AWAITING_ADMIN.value,
+                    EnterpriseMember.account_id == admin_id,
+                    EnterpriseMember.role == Role.ADMIN.value,
+                )
+                .order_by(col(Application.updated_at))
             ).all()
-            return [
-                ApplicationView.of(r)
-                for r in rows
-                if enterprises.admin_of(session, r.enterprise_id or "") == admin_id
-            ]
+            return [ApplicationView.of(r) for r in rows]
 
     def ca_queue(self, ca_id: str) -> list[ApplicationView]:
         with Session(self.engine) as session:
