@@ -100,6 +100,7 @@ class Node:
             node.applications = build_application_services(
                 node.engine, node.pki, node.account_services, env=settings.env
             )
+            node.applications.desk.revoke_superseded()  # what a failure left (logged)
         except BaseException:
             node.close()
             raise

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import x25519
 from sqlalchemy import Engine
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from huren.node import enterprises
@@ -245,15 +246,37 @@ class CertificateDesk:
             )
         return replaced
 
-    def _supersede(self, fingerprint: bytes) -> None:
+    def _supersede(self, fingerprint: bytes) -> bool:
         """Revoke a replaced certificate (its successor is on chain already); a failure is
-        logged, not raised: the holder has the new certificates either way."""
+        logged, not raised: the holder has the new certificates either way, and
+        ``revoke_superseded`` tries again."""
         try:
             self.issuance.revoke(fingerprint, RevocationReason.SUPERSEDED)
         except AlreadyRevoked:
-            pass
+            return True
         except Exception:
             log.exception("revoking the superseded certificate %s failed", fingerprint.hex())
+            return False
+        return True
+
+    def revoke_superseded(self) -> int:
+        """Revoke every certificate a recovery or enterprise change replaced whose
+        revocation has not been sent yet (a failure at download); how many were revoked."""
+        replacing = {ApplicationKind.RECOVERY.value, ApplicationKind.ENTERPRISE_CHANGE.value}
+        successor = aliased(HeldCertificate)
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(HeldCertificate.fingerprint, Application.kind)
+                .join(successor, col(successor.fingerprint) == col(HeldCertificate.replaced_by))
+                .join(Application, col(Application.id) == col(successor.application_id))
+                .join(
+                    PkiIssuedCertificate,
+                    col(PkiIssuedCertificate.fingerprint) == col(HeldCertificate.fingerprint),
+                )
+                .where(col(PkiIssuedCertificate.revocation_transaction_hash).is_(None))
+            ).all()
+        pending = [fingerprint for fingerprint, kind in rows if kind in replacing]
+        return sum(self._supersede(fingerprint) for fingerprint in pending)
 
     def _again(self, session: Session, row: Application, keys: HolderKeys) -> DownloadResult:
         """A second download: the same certificates for the same keys, nothing issued."""

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from huren.node.db.accounts_tables import Account
 from huren.node.db.enterprises_tables import Enterprise, EnterpriseMember
+from huren.registry.backend import ChainUnavailable
 from tests.api.applications.conftest import ALICE, BOB, USCC, AppApi, Keys, problem
 from tests.api.applications.test_flow import attach_all, claim, issue, messages, ocsp_status
 
@@ -140,8 +141,21 @@ def test_enterprise_change_reissues_warns_and_supersedes(api: AppApi) -> None:
         uscc=NEW_USCC,
     )
     _submit(api, alice, change["id"])
-    new = issue(api, alice, change["id"], Keys.new())
+    desk = api.node.applications.desk
+    revoke = desk.issuance.revoke
+
+    def chain_down(fingerprint: bytes, reason: object) -> bytes:
+        raise ChainUnavailable("the chain cannot be reached")
+
+    desk.issuance.revoke = chain_down  # type: ignore[assignment, method-assign]
+    try:
+        new = issue(api, alice, change["id"], Keys.new())  # issued; the revocation failed
+    finally:
+        desk.issuance.revoke = revoke  # type: ignore[method-assign]
     assert any(w.startswith("ENCRYPTION_KEY_REPLACED") for w in new["warnings"])
+    assert ocsp_status(api, old["signing_chain_pem"]) == ocsp.OCSPCertStatus.GOOD
+    assert desk.revoke_superseded() == 2  # the retry revokes the replaced pair
+    assert desk.revoke_superseded() == 0
     api.index()
     for pem in (old["signing_chain_pem"], old["encryption_chain_pem"]):
         assert ocsp_status(api, pem) == ocsp.OCSPCertStatus.REVOKED
