@@ -27,6 +27,7 @@ from huren.node.applications.model import (
 from huren.node.db.engine import write_session
 from huren.node.db.models import Ca
 from huren.node.db.pki_tables import PkiIssuedCertificate
+from huren.registry import errors as registry_errors
 from huren.registry.types import CaStatus
 from tests.api.applications.conftest import ALICE, BOB, AppApi, Keys, png_bytes, problem
 from tests.api.applications.test_flow import attach_all, claim, review
@@ -232,3 +233,36 @@ def test_a_node_without_billing_takes_no_payment() -> None:
     assert dev.pay("a1").paid and dev.is_paid("a1")
     with pytest.raises(AlreadyPaid):
         dev.pay("a1")
+
+
+def test_a_reverted_batch_leaves_the_application_paid_and_a_retry_issues_once(
+    api: AppApi,
+) -> None:
+    alice = api.person(ALICE)
+    app_id = paid_claim(api, alice)
+    issuance = api.node.applications.desk.issuance
+    client = issuance._clients["zjca"]
+    record = client.record_certificates
+
+    def reverted(*args: object, **kwargs: object) -> object:
+        raise registry_errors.CaNotAccredited("zjca")
+
+    keys = Keys.new()
+    url = f"/v1/applications/{app_id}/download"
+    client.record_certificates = reverted  # type: ignore[method-assign]
+    try:
+        problem(api.http.post(url, json=keys.body(app_id), headers=alice), 409, "CA_NOT_ACCREDITED")
+    finally:
+        client.record_certificates = record  # type: ignore[method-assign]
+    assert api.http.get(f"/v1/applications/{app_id}", headers=alice).json()["state"] == "paid"
+    assert api.http.get("/v1/holder/certificates", headers=alice).json() == []
+    problem(api.http.post(url, json=Keys.new().body(app_id), headers=alice), 409, "ALREADY_ISSUED")
+    done = api.http.post(url, json=keys.body(app_id), headers=alice)
+    assert done.status_code == 200, done.text
+    with Session(api.node.engine) as session:
+        issued = session.exec(
+            select(PkiIssuedCertificate).where(
+                col(PkiIssuedCertificate.request_id).startswith(app_id)
+            )
+        ).all()
+        assert len(issued) == 2  # the reservation of the first try, committed now
