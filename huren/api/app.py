@@ -35,9 +35,11 @@ from huren.api import console, problems
 from huren.api.deps import NodeServices, install_state
 from huren.api.routers import (
     account,
+    applications,
     audit_proofs,
     auth,
     billing,
+    ca_review,
     consortium,
     cosigner,
     health,
@@ -91,6 +93,8 @@ def create_app(node: NodeServices) -> FastAPI:
         app.include_router(router)
     app.include_router(messages.router)
     app.include_router(messages.internal_router)
+    for router in (applications.router, applications.holder_router, ca_review.router):
+        app.include_router(router)
     app.add_middleware(recognition.FastPath)  # inside BodyLimit: that refuses first
     app.add_middleware(pki.OcspFastPath)
     app.add_middleware(BodyLimit)

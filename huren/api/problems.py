@@ -23,9 +23,11 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from huren.node.accounts import AccountError
+from huren.node.applications.errors import ApplicationError
 from huren.node.audit.proof_errors import TransparencyError
 from huren.node.billing.errors import BillingError
 from huren.node.cosigner.errors import CosignerError
+from huren.node.enterprises import EnterpriseError
 from huren.node.identity import IdentityError
 from huren.node.indexer import IndexerError
 from huren.node.keysplit.errors import KeysplitError
@@ -192,7 +194,9 @@ def handle(exc: BaseException) -> JSONResponse:
         | PkiError
         | TransparencyError
         | KeysplitError
-        | BillingError,
+        | BillingError
+        | ApplicationError
+        | EnterpriseError,
     ):
         return problem(exc.status, exc.code, str(exc))
     if isinstance(exc, AccountError | IdentityError | MessageError | PortError):
@@ -237,6 +241,8 @@ _ROOTS: tuple[type[Exception], ...] = (
     IdentityError,
     MessageError,
     PortError,
+    ApplicationError,
+    EnterpriseError,
 )
 
 

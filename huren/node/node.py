@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from huren.node import demo, platform_keys
 from huren.node.account_services import AccountServices, build_account_services
+from huren.node.applications.wiring import ApplicationServices, build_application_services
 from huren.node.audit.checkpoints import AnchorPolicy, AuditService
 from huren.node.db.engine import default_url, make_engine, migrate, write_session
 from huren.node.indexer import Indexer
@@ -64,6 +65,7 @@ class Node:
         self.indexer = Indexer(engine, backend, deployment, confirmations=settings.confirmations)
         self.demo_api_key: str | None = None
         self.pki: Pki | None = None
+        self.applications: ApplicationServices | None = None
         # Without a configured secret (a Node built by hand), tokens last this process only.
         secret = settings.account_secret or SecretStr(secrets.token_urlsafe(32))
         self.account_services: AccountServices = build_account_services(
@@ -98,6 +100,10 @@ class Node:
         try:
             node.catch_up()
             node.pki = node._open_pki()
+            node.applications = build_application_services(
+                node.engine, node.pki, node.account_services, env=settings.env
+            )
+            node.applications.desk.revoke_superseded()  # what a failure left (logged)
         except BaseException:
             node.close()
             raise

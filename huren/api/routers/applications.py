@@ -1,0 +1,208 @@
+"""Certificate applications and the holder's certificates (account access tokens).
+
+``/v1/applications``: create, edit, attach (raw body, judged by content), the form PDF,
+submit, the enterprise admin's staff requests, payment (dev billing: a call), download with
+proven keys. ``/v1/holder/certificates``: the holder's certificates, detail, revocation with
+the certificate password. Codes in docs/applications.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from huren.api.account_deps import ACCOUNT_RESPONSES, AccountDep
+from huren.api.application_schemas import (
+    AdminReviewIn,
+    ApplicationEditIn,
+    ApplicationIn,
+    ApplicationOut,
+    DownloadIn,
+    DownloadOut,
+    HeldCertificateOut,
+    RevocationIn,
+    RevocationOut,
+)
+from huren.api.deps import NodeDep
+from huren.api.problems import ApiProblem
+from huren.node.applications.billing import DevBilling
+from huren.node.applications.errors import InvalidKeyProof
+from huren.node.applications.keys import prove_keys
+from huren.node.applications.model import PENDING, ApplicationState, AttachmentKind
+from huren.node.applications.service import NewApplication
+from huren.node.applications.wiring import ApplicationServices
+
+__all__ = ["holder_router", "router"]
+
+router = APIRouter(prefix="/v1/applications", tags=["applications"], responses=ACCOUNT_RESPONSES)
+holder_router = APIRouter(
+    prefix="/v1/holder/certificates", tags=["applications"], responses=ACCOUNT_RESPONSES
+)
+AppId = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")]
+Fingerprint = Annotated[str, Path(pattern=r"^(0x)?[0-9a-fA-F]{64}$")]
+
+
+def get_services(node: NodeDep) -> ApplicationServices:
+    services: ApplicationServices | None = getattr(node, "applications", None)
+    if services is None:
+        raise ApiProblem(503, "APPLICATIONS_UNAVAILABLE", "this node takes no applications")
+    return services
+
+
+ServicesDep = Annotated[ApplicationServices, Depends(get_services)]
+
+
+def _out(view: object) -> ApplicationOut:
+    return ApplicationOut.model_validate(view)
+
+
+def _hex(value: str) -> bytes:
+    return bytes.fromhex(value.removeprefix("0x"))
+
+
+@router.post("", status_code=201, response_model=ApplicationOut)
+def create(body: ApplicationIn, account: AccountDep, s: ServicesDep) -> ApplicationOut:
+    new = NewApplication(
+        kind=body.kind,
+        ca_id=body.ca_id,
+        platform_id=body.platform_id,
+        validity_years=body.validity_years,
+        enterprise_name=body.enterprise_name,
+        uscc=body.uscc,
+        person_name=body.person_name,
+        id_number=body.id_number,
+        predecessor=None if body.predecessor is None else _hex(body.predecessor),
+        transferee_phone=body.transferee_phone,
+    )
+    return _out(s.applications.create(account.id, new))
+
+
+@router.get("", response_model=list[ApplicationOut])
+def list_applications(
+    account: AccountDep,
+    s: ServicesDep,
+    state: Annotated[Literal["pending", "all"], Query()] = "all",
+) -> list[ApplicationOut]:
+    states = PENDING if state == "pending" else frozenset(ApplicationState)
+    return [_out(v) for v in s.applications.list_own(account.id, states)]
+
+
+@router.get("/staff-requests", response_model=list[ApplicationOut])
+def staff_requests(account: AccountDep, s: ServicesDep) -> list[ApplicationOut]:
+    """Staff requests (joins) awaiting you as their enterprise's admin."""
+    return [_out(v) for v in s.applications.admin_queue(account.id)]
+
+
+@router.get("/{application_id}", response_model=ApplicationOut)
+def detail(application_id: AppId, account: AccountDep, s: ServicesDep) -> ApplicationOut:
+    return _out(s.applications.get(account.id, application_id))
+
+
+@router.patch("/{application_id}", response_model=ApplicationOut)
+def edit(
+    application_id: AppId, body: ApplicationEditIn, account: AccountDep, s: ServicesDep
+) -> ApplicationOut:
+    view = s.applications.edit(
+        account.id,
+        application_id,
+        platform_id=body.platform_id,
+        validity_years=body.validity_years,
+    )
+    return _out(view)
+
+
+@router.put("/{application_id}/attachments/{kind}", response_model=ApplicationOut)
+async def attach(
+    application_id: AppId,
+    kind: AttachmentKind,
+    request: Request,
+    account: AccountDep,
+    s: ServicesDep,
+) -> ApplicationOut:
+    """The raw file as the body (PNG, JPEG, or PDF for the form); judged by its content."""
+    data = await request.body()
+    declared = request.headers.get("content-type", "")
+    view = await run_in_threadpool(
+        s.applications.attach, account.id, application_id, kind, data, declared
+    )
+    return _out(view)
+
+
+@router.get("/{application_id}/form.pdf", response_class=Response)
+def form(application_id: AppId, account: AccountDep, s: ServicesDep) -> Response:
+    pdf = s.applications.form_pdf(account.id, application_id)
+    return Response(pdf, media_type="application/pdf")
+
+
+@router.post("/{application_id}/submit", response_model=ApplicationOut)
+def submit(application_id: AppId, account: AccountDep, s: ServicesDep) -> ApplicationOut:
+    return _out(s.applications.submit(account.id, application_id))
+
+
+@router.post("/{application_id}/admin-review", response_model=ApplicationOut)
+def admin_review(
+    application_id: AppId, body: AdminReviewIn, account: AccountDep, s: ServicesDep
+) -> ApplicationOut:
+    view = s.applications.admin_review(account.id, application_id, body.approve, body.reason)
+    return _out(view)
+
+
+@router.post("/{application_id}/payment", response_model=ApplicationOut)
+def pay(application_id: AppId, account: AccountDep, s: ServicesDep) -> ApplicationOut:
+    """Dev billing: paying is this call (billing's payment port replaces it at merge); a
+    production node without billing answers 402 NOT_PAID."""
+    view = s.applications.get(account.id, application_id)  # the caller's, or 404
+    if view.state == ApplicationState.APPROVED.value and isinstance(s.billing, DevBilling):
+        s.billing.order_for(view.id, view.ca_id, view.fee_fen)
+        if not s.billing.is_paid(view.id):
+            s.billing.pay(view.id)
+    return _out(s.applications.record_payment(account.id, application_id))
+
+
+@router.post("/{application_id}/download", response_model=DownloadOut)
+def download(
+    application_id: AppId, body: DownloadIn, account: AccountDep, s: ServicesDep
+) -> DownloadOut:
+    """Send the keys (see docs/applications.md), receive both certificate chains; again
+    with the same keys, the same certificates."""
+    proof = None
+    if body.encryption_key_proof is not None:
+        try:
+            proof = base64.b64decode(body.encryption_key_proof, validate=True)
+        except (binascii.Error, ValueError):
+            raise InvalidKeyProof("the encryption key proof is not base64") from None
+    keys = prove_keys(application_id, body.signing_csr, body.encryption_public_key, proof)
+    return DownloadOut.model_validate(s.desk.download(account.id, application_id, keys))
+
+
+@holder_router.get("", response_model=list[HeldCertificateOut])
+def certificates(
+    account: AccountDep,
+    s: ServicesDep,
+    status: Annotated[Literal["active", "expired", "revoked", "replaced"] | None, Query()] = None,
+) -> list[HeldCertificateOut]:
+    """Your certificates; ``expiring_soon`` marks active ones with at most 30 days left."""
+    return [HeldCertificateOut.model_validate(v) for v in s.desk.certificates(account.id, status)]
+
+
+@holder_router.get("/{fingerprint}", response_model=HeldCertificateOut)
+def certificate(
+    fingerprint: Fingerprint, account: AccountDep, s: ServicesDep
+) -> HeldCertificateOut:
+    return HeldCertificateOut.model_validate(s.desk.certificate(account.id, _hex(fingerprint)))
+
+
+@holder_router.post("/{fingerprint}/revocation", status_code=201, response_model=RevocationOut)
+def revoke(
+    fingerprint: Fingerprint, body: RevocationIn, account: AccountDep, s: ServicesDep
+) -> RevocationOut:
+    """Revoke the certificate and its pair partner, for good (the issuing CA does it on
+    chain); the certificate password proves it is you."""
+    done = s.desk.revoke(
+        account.id, _hex(fingerprint), body.certificate_password, body.reason_code()
+    )
+    return RevocationOut(transactions=["0x" + t for t in done])

@@ -1,0 +1,82 @@
+"""The CA operator's review queue (node-admin key for now; the CA is named in the path).
+
+Until the console adds CA operator accounts, a CA operator is whoever holds the node-admin
+key and names a CA this node serves; the reviewer's name goes into the audit trail.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Response
+
+from huren.api.application_schemas import ApplicationOut, ApproveIn, RejectIn
+from huren.api.deps import AdminDep, NodeDep
+from huren.api.problems import PROBLEM_RESPONSES
+from huren.api.routers.applications import get_services
+from huren.node.applications.model import AttachmentKind
+from huren.node.applications.wiring import ApplicationServices
+from huren.node.pki.errors import UnknownCa
+
+__all__ = ["router"]
+
+router = APIRouter(
+    prefix="/v1/ca/{ca_id}/applications", tags=["ca review"], responses=PROBLEM_RESPONSES
+)
+CaId = Annotated[str, Path(min_length=1, max_length=66, pattern=r"^[a-z0-9][a-z0-9._-]*$")]
+AppId = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")]
+
+
+def _served(ca_id: CaId, _: AdminDep, node: NodeDep) -> ApplicationServices:
+    """The admin key first, then the CA (one this node serves), then the services."""
+    pki = getattr(node, "pki", None)
+    if pki is None or ca_id not in pki.cas:
+        raise UnknownCa(f"no CA {ca_id!r} is loaded into this node")
+    return get_services(node)
+
+
+ServedDep = Annotated[ApplicationServices, Depends(_served)]
+
+
+@router.get("", response_model=list[ApplicationOut])
+def queue(ca_id: CaId, s: ServedDep) -> list[ApplicationOut]:
+    """Applications waiting for this CA's review, oldest first."""
+    return [ApplicationOut.model_validate(v) for v in s.applications.ca_queue(ca_id)]
+
+
+@router.get("/{application_id}", response_model=ApplicationOut)
+def detail(ca_id: CaId, application_id: AppId, s: ServedDep) -> ApplicationOut:
+    return ApplicationOut.model_validate(s.applications.ca_detail(ca_id, application_id))
+
+
+@router.get("/{application_id}/attachments/{kind}", response_class=Response)
+def attachment(
+    ca_id: CaId,
+    application_id: AppId,
+    kind: AttachmentKind,
+    s: ServedDep,
+) -> Response:
+    row = s.applications.ca_attachment(ca_id, application_id, kind)
+    return Response(row.data, media_type=row.media_type, headers={"ETag": row.sha256.hex()})
+
+
+@router.post("/{application_id}/approve", response_model=ApplicationOut)
+def approve(
+    ca_id: CaId,
+    application_id: AppId,
+    body: ApproveIn,
+    s: ServedDep,
+) -> ApplicationOut:
+    view = s.applications.ca_review(ca_id, application_id, body.reviewer, True, None)
+    return ApplicationOut.model_validate(view)
+
+
+@router.post("/{application_id}/reject", response_model=ApplicationOut)
+def reject(
+    ca_id: CaId,
+    application_id: AppId,
+    body: RejectIn,
+    s: ServedDep,
+) -> ApplicationOut:
+    view = s.applications.ca_review(ca_id, application_id, body.reviewer, False, body.reason)
+    return ApplicationOut.model_validate(view)

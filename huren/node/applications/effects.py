@@ -1,0 +1,60 @@
+"""What an approval or a completed application changes besides its own state: enterprise
+memberships and the applicant's messages. Run inside the caller's transaction."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from huren.node import enterprises
+from huren.node.applications.model import ApplicationKind
+from huren.node.db.applications_tables import Application
+from huren.node.enterprises import Role
+from huren.node.messages import MessageKind, post
+
+__all__ = ["complete_transfer", "on_approved"]
+
+
+def on_approved(session: Session, row: Application, now: int) -> None:
+    """A claim makes the claimant the enterprise's admin and a join makes the joiner staff
+    when the CA approves (the manual's messages say so); the applicant is told."""
+    kind = ApplicationKind(row.kind)
+    if kind == ApplicationKind.CLAIM_ENTERPRISE:
+        assert row.enterprise_name is not None and row.uscc is not None
+        enterprise = enterprises.ensure_enterprise(session, row.enterprise_name, row.uscc, now=now)
+        admin = enterprises.admin_of(session, enterprise.id)
+        if admin is not None and admin != row.account_id:
+            raise enterprises.EnterpriseClaimed("another account claimed the enterprise first")
+        enterprises.set_member(session, enterprise.id, row.account_id, Role.ADMIN, now=now)
+        row.enterprise_id = enterprise.id
+        params = {"application_id": row.id, "enterprise_name": row.enterprise_name}
+        post(session, row.account_id, MessageKind.CLAIM_APPROVED, params, now=now)
+    elif kind == ApplicationKind.JOIN_ENTERPRISE:
+        assert row.enterprise_id is not None and row.enterprise_name is not None
+        enterprises.set_member(session, row.enterprise_id, row.account_id, Role.STAFF, now=now)
+        params = {"application_id": row.id, "enterprise_name": row.enterprise_name}
+        post(session, row.account_id, MessageKind.JOIN_APPROVED, params, now=now)
+    elif kind == ApplicationKind.RENEWAL:
+        post(
+            session, row.account_id, MessageKind.RENEWAL_READY, {"application_id": row.id}, now=now
+        )
+    elif kind != ApplicationKind.ADMIN_TRANSFER:
+        params = {"application_id": row.id}
+        post(session, row.account_id, MessageKind.CERTIFICATE_READY, params, now=now)
+    session.add(row)
+
+
+def complete_transfer(session: Session, row: Application, now: int) -> None:
+    """无证转授管理员 (2.11.4.4.2): the staff member named becomes the admin, the applicant
+    (the admin until now) stays on as staff."""
+    assert row.enterprise_id is not None and row.enterprise_name is not None
+    assert row.transferee_id is not None
+    if enterprises.role_of(session, row.enterprise_id, row.transferee_id) != Role.STAFF:
+        raise enterprises.EnterpriseError("the transferee is no longer staff of the enterprise")
+    enterprises.set_member(session, row.enterprise_id, row.transferee_id, Role.ADMIN, now=now)
+    name = row.enterprise_name
+    post(session, row.transferee_id, MessageKind.ADMIN_TRANSFERRED, _role(name, "管理员"), now=now)
+    post(session, row.account_id, MessageKind.ADMIN_TRANSFERRED, _role(name, "办事人员"), now=now)
+
+
+def _role(enterprise_name: str, role: str) -> dict[str, str]:
+    return {"enterprise_name": enterprise_name, "role": role}

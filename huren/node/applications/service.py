@@ -1,0 +1,404 @@
+"""Applications from draft to payment: creation (checked against the chain's index, the
+account's verified identity and the enterprise records), attachments and the form, submit,
+the enterprise admin's approval of staff requests, the CA's review, and payment.
+
+Every state change goes through ``next_state`` (the transition table) and writes an
+``ApplicationTransition`` row in the same transaction; messages to the applicant are posted
+in that transaction too (``huren.node.messages.post``). Issuance, download, holder lists and
+revocation are in ``huren.node.applications.issuing``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from huren.node import enterprises
+from huren.node.applications.attachments import check_upload, render_form_pdf
+from huren.node.applications.billing import Billing
+from huren.node.applications.creation import (
+    NewApplication,
+    check_ca,
+    check_platform,
+    take_enterprise,
+    take_predecessor,
+)
+from huren.node.applications.effects import complete_transfer, on_approved
+from huren.node.applications.errors import (
+    AlreadyPaid,
+    ApplicationNotFound,
+    AttachmentMissing,
+    IllegalTransition,
+    InvalidApplication,
+    NotPaid,
+)
+from huren.node.applications.model import (
+    EDITABLE,
+    KIND_RULES,
+    Action,
+    ApplicationKind,
+    ApplicationState,
+    AttachmentKind,
+    Predecessor,
+    next_state,
+)
+from huren.node.applications.subjects import subject_of
+from huren.node.applications.views import ApplicationView
+from huren.node.db.applications_tables import (
+    Application,
+    ApplicationAttachment,
+    ApplicationTransition,
+)
+from huren.node.db.engine import write_session
+from huren.node.db.enterprises_tables import EnterpriseMember
+from huren.node.enterprises import Role
+from huren.node.identity import IdentityService
+from huren.node.messages import MessageKind, post
+
+__all__ = ["ALLIANCE_PLATFORM", "ApplicationService", "NewApplication"]
+
+_S = ApplicationState
+_PAID_ALREADY = frozenset({_S.PAID, _S.ISSUED, _S.DOWNLOADED, _S.COMPLETED})
+ALLIANCE_PLATFORM = "alliance"  # the alliance's own platform: certificates of alliance scope
+Clock = Callable[[], float]
+
+
+class ApplicationService:
+    def __init__(
+        self,
+        engine: Engine,
+        identity: IdentityService,
+        billing: Billing,
+        *,
+        issuing_cas: Callable[[], frozenset[str]],
+        clock: Clock = time.time,
+    ) -> None:
+        self.engine = engine
+        self.identity = identity
+        self.billing = billing
+        self.issuing_cas = issuing_cas  # the CAs this node's PKI holds
+        self.clock = clock
+
+    def now(self) -> int:
+        return int(self.clock())
+
+    # -- creating and editing --------------------------------------------------------------
+
+    def create(self, account_id: str, new: NewApplication) -> ApplicationView:
+        kind = ApplicationKind(new.kind)
+        rule = KIND_RULES[kind]
+        if not isinstance(new.validity_years, int) or not 1 <= new.validity_years <= 3:
+            raise InvalidApplication("validity is 1, 2 or 3 years")
+        if new.person_name is not None or new.id_number is not None:
+            if new.person_name is None or new.id_number is None:
+                raise InvalidApplication("a person is named with name and ID number together")
+            self.identity.check_matches(account_id, new.person_name, new.id_number)
+        now = self.now()
+        with write_session(self.engine) as session:
+            center = check_platform(session, new.platform_id)
+            check_ca(session, new.ca_id, self.issuing_cas())
+            row = Application(
+                id=secrets.token_hex(8),
+                account_id=account_id,
+                kind=kind.value,
+                state=ApplicationState.DRAFT.value,
+                ca_id=new.ca_id,
+                platform_id=new.platform_id,
+                center=center,
+                validity_years=new.validity_years,
+                fee_fen=self.billing.quote(new.ca_id, kind, new.validity_years),
+                person_name=new.person_name,
+                certificate_kind=None if rule.certificate is None else rule.certificate.value,
+                holder=hashlib.sha256(
+                    b"huren holder v1|" + secrets.token_bytes(32) + account_id.encode()
+                ).digest(),
+                created_at=now,
+                updated_at=now,
+            )
+            if rule.predecessor != Predecessor.NONE:
+                take_predecessor(session, row, new, rule.predecessor, now)
+            else:
+                take_enterprise(session, row, kind, new)
+            subject_of(row)  # the certificate's subject must be valid now, not at issuance
+            session.add(row)
+        return self.get(account_id, row.id)
+
+    def attach(
+        self, account_id: str, application_id: str, kind: AttachmentKind, data: bytes, declared: str
+    ) -> ApplicationView:
+        upload = check_upload(AttachmentKind(kind), data, declared)
+        with write_session(self.engine) as session:
+            row = self.owned(session, account_id, application_id)
+            self._editable(row)
+            now = row.updated_at = self.now()
+            attachment = session.get(ApplicationAttachment, (row.id, kind.value))
+            if attachment is not None:
+                session.delete(attachment)
+                session.flush()
+            attachment = ApplicationAttachment(
+                application_id=row.id,
+                kind=kind.value,
+                media_type=upload.media_type,
+                sha256=upload.sha256,
+                size=len(upload.data),
+                data=upload.data,
+                uploaded_at=now,
+            )
+            session.add(attachment)
+            session.add(row)
+        return self.get(account_id, application_id)
+
+    def edit(
+        self,
+        account_id: str,
+        application_id: str,
+        *,
+        platform_id: str | None = None,
+        validity_years: int | None = None,
+    ) -> ApplicationView:
+        """Change a draft or rejected application's platform or validity (the fee is quoted
+        again); attachments are replaced by uploading again."""
+        with write_session(self.engine) as session:
+            row = self.owned(session, account_id, application_id)
+            self._editable(row)
+            if platform_id is not None:
+                row.center, row.platform_id = check_platform(session, platform_id), platform_id
+            if validity_years is not None:
+                if not 1 <= validity_years <= 3:
+                    raise InvalidApplication("validity is 1, 2 or 3 years")
+                kind = ApplicationKind(row.kind)
+                row.fee_fen = self.billing.quote(row.ca_id, kind, validity_years)
+                row.validity_years = validity_years
+            row.updated_at = self.now()
+            session.add(row)
+        return self.get(account_id, application_id)
+
+    def form_pdf(self, account_id: str, application_id: str) -> bytes:
+        """The application form to print, sign, stamp and upload back."""
+        view = self.get(account_id, application_id)
+        lines = [
+            ("申请编号", view.id),
+            ("申请类型", view.kind),
+            ("企业名称", view.enterprise_name or "—"),
+            ("统一社会信用代码", view.uscc or "—"),
+            ("经办人", view.person_name or "—"),
+            ("CA 机构", view.ca_id),
+            ("交易平台", view.platform_id),
+            ("有效期（年）", str(view.validity_years)),
+            ("费用（元）", f"{view.fee_fen / 100:.2f}"),
+        ]
+        return render_form_pdf("数字证书申请表", lines)
+
+    # -- moving through the states ---------------------------------------------------------
+
+    def submit(self, account_id: str, application_id: str) -> ApplicationView:
+        with write_session(self.engine) as session:
+            row = self.owned(session, account_id, application_id)
+            rule = KIND_RULES[ApplicationKind(row.kind)]
+            have = {
+                a.kind
+                for a in session.exec(
+                    select(ApplicationAttachment).where(
+                        ApplicationAttachment.application_id == row.id
+                    )
+                )
+            }
+            missing = sorted(k.value for k in rule.attachments if k.value not in have)
+            if missing:
+                raise AttachmentMissing(f"attach {', '.join(missing)} first")
+            action = Action.SUBMIT_TO_ADMIN if rule.staff_request else Action.SUBMIT
+            self.move(session, row, action, f"account:{account_id}")
+            if rule.staff_request:
+                admin = enterprises.admin_of(session, row.enterprise_id or "")
+                assert admin is not None and row.person_name and row.enterprise_name
+                params = {
+                    "request_id": row.id,
+                    "applicant_name": row.person_name,
+                    "enterprise_name": row.enterprise_name,
+                }
+                post(session, admin, MessageKind.JOIN_REQUEST, params, now=self.now())
+        return self.get(account_id, application_id)
+
+    def admin_review(
+        self, admin_id: str, application_id: str, approve: bool, reason: str | None
+    ) -> ApplicationView:
+        """The enterprise admin approves (on to the CA) or rejects a staff request."""
+        with write_session(self.engine) as session:
+            row = session.get(Application, application_id)
+            if row is None or enterprises.admin_of(session, row.enterprise_id or "") != admin_id:
+                raise ApplicationNotFound(f"no staff request {application_id} for your review")
+            if approve:
+                self.move(session, row, Action.ADMIN_APPROVE, f"account:{admin_id}")
+            else:
+                self._reject(session, row, Action.ADMIN_REJECT, f"account:{admin_id}", reason)
+            return ApplicationView.of(row)
+
+    def admin_queue(self, admin_id: str) -> list[ApplicationView]:
+        """Staff requests awaiting ``admin_id`` as their enterprise's admin, oldest first."""
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(Application)
+                .join(
+                    EnterpriseMember,
+                    col(EnterpriseMember.enterprise_id) == col(Application.enterprise_id),
+                )
+                .where(
+                    Application.state == ApplicationState.AWAITING_ADMIN.value,
+                    EnterpriseMember.account_id == admin_id,
+                    EnterpriseMember.role == Role.ADMIN.value,
+                )
+                .order_by(col(Application.updated_at))
+            ).all()
+            return [ApplicationView.of(r) for r in rows]
+
+    def ca_queue(self, ca_id: str) -> list[ApplicationView]:
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(Application)
+                .where(
+                    Application.ca_id == ca_id,
+                    Application.state == ApplicationState.SUBMITTED.value,
+                )
+                .order_by(col(Application.updated_at))
+            ).all()
+            return [ApplicationView.of(r) for r in rows]
+
+    def ca_detail(self, ca_id: str, application_id: str) -> ApplicationView:
+        with Session(self.engine) as session:
+            return self._view(session, self._of_ca(session, ca_id, application_id))
+
+    def ca_attachment(
+        self, ca_id: str, application_id: str, kind: AttachmentKind
+    ) -> ApplicationAttachment:
+        with Session(self.engine) as session:
+            self._of_ca(session, ca_id, application_id)
+            row = session.get(ApplicationAttachment, (application_id, kind.value))
+            if row is None:
+                raise AttachmentMissing(f"the application has no {kind.value}")
+            return row
+
+    def ca_review(
+        self, ca_id: str, application_id: str, reviewer: str, approve: bool, reason: str | None
+    ) -> ApplicationView:
+        actor = f"ca:{ca_id}:{reviewer}"
+        with write_session(self.engine) as session:
+            row = self._of_ca(session, ca_id, application_id)
+            if not approve:
+                self._reject(session, row, Action.CA_REJECT, actor, reason)
+                return ApplicationView.of(row)
+            self.move(session, row, Action.CA_APPROVE, actor)
+            row.reviewed_by, row.reason = actor, None
+            on_approved(session, row, self.now())
+            self.billing.order_for(row.id, row.ca_id, row.fee_fen)
+            if row.fee_fen == 0:
+                self._settle(session, row, "billing:free")
+            return ApplicationView.of(row)
+
+    def _reject(
+        self, session: Session, row: Application, action: Action, actor: str, reason: str | None
+    ) -> None:
+        if reason is None or not reason.strip() or len(reason) > 500:
+            raise InvalidApplication("a rejection gives its reason (1..500 characters)")
+        self.move(session, row, action, actor, reason)
+        row.reason = reason
+        params = {"application_id": row.id, "reason": reason}
+        post(session, row.account_id, MessageKind.APPLICATION_REJECTED, params, now=self.now())
+
+    def record_payment(self, account_id: str, application_id: str) -> ApplicationView:
+        """Billing says the order is paid: the application moves on (see billing.py)."""
+        with write_session(self.engine) as session:
+            row = self.owned(session, account_id, application_id)
+            if row.state != ApplicationState.APPROVED.value:
+                if ApplicationState(row.state) in _PAID_ALREADY:
+                    raise AlreadyPaid(f"application {row.id} is paid already")
+                next_state(ApplicationState(row.state), Action.PAY)  # raises
+            if not self.billing.is_paid(row.id):
+                raise NotPaid(f"the order of application {row.id} is not paid")
+            self._settle(session, row, f"account:{account_id}")
+        return self.get(account_id, application_id)
+
+    def _settle(self, session: Session, row: Application, actor: str) -> None:
+        self.move(session, row, Action.PAY, actor)
+        if not KIND_RULES[ApplicationKind(row.kind)].issues:
+            complete_transfer(session, row, self.now())
+            self.move(session, row, Action.COMPLETE, "node")
+
+    def move(
+        self,
+        session: Session,
+        row: Application,
+        action: Action,
+        actor: str,
+        reason: str | None = None,
+    ) -> None:
+        """The one way a state changes: legal by the table, with its audit row."""
+        before = ApplicationState(row.state)
+        after = next_state(before, action)
+        row.state, row.updated_at = after.value, self.now()
+        session.add(row)
+        session.add(
+            ApplicationTransition(
+                application_id=row.id,
+                from_state=before.value,
+                to_state=after.value,
+                action=action.value,
+                actor=actor,
+                reason=reason,
+                at=row.updated_at,
+            )
+        )
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def get(self, account_id: str, application_id: str) -> ApplicationView:
+        with Session(self.engine) as session:
+            return self._view(session, self.owned(session, account_id, application_id))
+
+    def list_own(
+        self, account_id: str, states: frozenset[ApplicationState]
+    ) -> list[ApplicationView]:
+        with Session(self.engine) as session:
+            rows = session.exec(
+                select(Application)
+                .where(
+                    Application.account_id == account_id,
+                    col(Application.state).in_([s.value for s in states]),
+                )
+                .order_by(col(Application.created_at).desc())
+            ).all()
+            return [ApplicationView.of(r) for r in rows]
+
+    def _view(self, session: Session, row: Application) -> ApplicationView:
+        attachments = session.exec(
+            select(ApplicationAttachment).where(ApplicationAttachment.application_id == row.id)
+        ).all()
+        history = session.exec(
+            select(ApplicationTransition)
+            .where(ApplicationTransition.application_id == row.id)
+            .order_by(col(ApplicationTransition.id))
+        ).all()
+        return ApplicationView.of(row, list(attachments), list(history))
+
+    @staticmethod
+    def owned(session: Session, account_id: str, application_id: str) -> Application:
+        row = session.get(Application, application_id)
+        if row is None or row.account_id != account_id:
+            raise ApplicationNotFound(f"no application {application_id}")
+        return row
+
+    @staticmethod
+    def _of_ca(session: Session, ca_id: str, application_id: str) -> Application:
+        row = session.get(Application, application_id)
+        if row is None or row.ca_id != ca_id:
+            raise ApplicationNotFound(f"no application {application_id} for CA {ca_id}")
+        return row
+
+    @staticmethod
+    def _editable(row: Application) -> None:
+        if ApplicationState(row.state) not in EDITABLE:
+            raise IllegalTransition("an application is edited only as a draft or rejected")
