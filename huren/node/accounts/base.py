@@ -23,6 +23,7 @@ from huren.node.accounts.errors import AccountError, AccountNotFound, PhoneTaken
 from huren.node.accounts.keys import derive_key
 from huren.node.accounts.ratelimit import Limit
 from huren.node.accounts.tokens import ACCESS_TTL_S, REFRESH_TTL_S, TokenCodec, TokenPair, new_id
+from huren.node.audit.oplog import Operation, OperationLog, OperationRecord
 from huren.node.db.accounts_tables import Account, RefreshToken
 from huren.node.db.engine import write_session
 from huren.node.ports import Ports
@@ -132,6 +133,14 @@ class AccountBase:
         wrong = codes.consume(session, self._code_key, phone, purpose, code, self.now())
         if wrong is not None:
             raise Committed(wrong)
+
+    def _log_in(self, session: Session, account: Account) -> TokenPair:
+        """A new session's tokens, the login traced in the operation log (操作追溯) in the
+        same transaction."""
+        now = self.now()
+        record = OperationRecord(actor=account.id, operation=Operation.LOGIN, subject=account.id)
+        OperationLog(self.engine, clock=lambda: now).append_in(session.connection(), record)
+        return self._issue(session, account)
 
     def _issue(self, session: Session, account: Account, family: str | None = None) -> TokenPair:
         now, jti = self.now(), new_id()

@@ -109,7 +109,7 @@ class AccountService(AccountBase):
         with committing(self.engine) as session:
             self._use_code(session, phone, Purpose.LOGIN, code)
             row, created = self._account_by_phone_or_new(session, phone)
-            return Login(AccountInfo.of(row), self._issue(session, row), created)
+            return Login(AccountInfo.of(row), self._log_in(session, row), created)
 
     def login_password(self, phone: str, password: str, client: str) -> Login:
         phone = normalize_phone(phone)
@@ -127,7 +127,7 @@ class AccountService(AccountBase):
             if self._hasher.check_needs_rehash(row.password_hash):
                 row.password_hash = self._hasher.hash(password)
                 session.add(row)
-            return Login(AccountInfo.of(row), self._issue(session, row), False)
+            return Login(AccountInfo.of(row), self._log_in(session, row), False)
 
     def login_wechat(self, code: str) -> Login | WeChatBindNeeded:
         """Log in with a WeChat OAuth code; a WeChat user seen for the first time gets a
@@ -138,7 +138,7 @@ class AccountService(AccountBase):
                 select(Account).where(col(Account.wechat_openid) == identity.openid)
             ).first()
             if row is not None:
-                return Login(AccountInfo.of(row), self._issue(session, row), False)
+                return Login(AccountInfo.of(row), self._log_in(session, row), False)
         ticket = self.tokens.encode("wechat_bind", identity.openid, self.now(), WECHAT_TICKET_TTL_S)
         return WeChatBindNeeded(ticket, WECHAT_TICKET_TTL_S)
 
@@ -158,7 +158,7 @@ class AccountService(AccountBase):
             row.wechat_openid = openid
             row.updated_at = self.now()
             session.add(row)
-            return Login(AccountInfo.of(row), self._issue(session, row), created)
+            return Login(AccountInfo.of(row), self._log_in(session, row), created)
 
     # -- tokens --------------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 """What an approval or a completed application changes besides its own state: enterprise
-memberships and the applicant's messages. Run inside the caller's transaction."""
+memberships, the applicant's messages and the operation log. Run inside the caller's
+transaction."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from sqlmodel import Session
 
 from huren.node import enterprises
 from huren.node.applications.model import ApplicationKind
+from huren.node.audit.oplog import Operation, OperationLog, OperationRecord
 from huren.node.db.applications_tables import Application
 from huren.node.enterprises import Role
 from huren.node.messages import MessageKind, post
@@ -54,6 +56,10 @@ def complete_transfer(session: Session, row: Application, now: int) -> None:
     name = row.enterprise_name
     post(session, row.transferee_id, MessageKind.ADMIN_TRANSFERRED, _role(name, "管理员"), now=now)
     post(session, row.account_id, MessageKind.ADMIN_TRANSFERRED, _role(name, "办事人员"), now=now)
+    record = OperationRecord(
+        actor=row.account_id, operation=Operation.ADMIN_TRANSFER, subject=row.enterprise_id
+    )  # 操作追溯: who handed the enterprise to whom is in the application's own trail
+    OperationLog(session.get_bind(), clock=lambda: now).append_in(session.connection(), record)  # type: ignore[arg-type]
 
 
 def _role(enterprise_name: str, role: str) -> dict[str, str]:

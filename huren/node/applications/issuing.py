@@ -369,8 +369,8 @@ class CertificateDesk:
             partner = row.partner
             partner_revoked = session.get(Certificate, partner)
         self.accounts.verify_certificate_password(account_id, certificate_password)
-        done = [self.issuance.revoke(fingerprint, reason).hex()]
+        done = [self.issuance.revoke(fingerprint, reason, actor=account_id).hex()]
         if partner_revoked is None or partner_revoked.status != CertificateStatus.REVOKED:
             with contextlib.suppress(AlreadyRevoked):
-                done.append(self.issuance.revoke(partner, reason).hex())
+                done.append(self.issuance.revoke(partner, reason, actor=account_id).hex())
         return done

@@ -11,9 +11,20 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from huren.node.audit.oplog import Operation, OperationLog
+from huren.node.audit.oplog import OperationRecord as TracedOperation
 from huren.node.db.cosigner_tables import CosignerOperation
 
 OK = "ok"
+
+# The completed operations that the node's operation log (操作追溯) traces too, by what the
+# holder did: signing a login challenge is a login, sealing is a seal.
+_TRACED = {
+    ("sign", "login"): Operation.LOGIN,
+    ("sign", "sign"): Operation.SIGN,
+    ("sign", "seal"): Operation.SEAL,
+    ("decrypt", "decrypt"): Operation.DECRYPT,
+}
 
 
 @dataclass(slots=True)
@@ -46,6 +57,21 @@ class OperationRecord:
                 detail=self.detail[:500],
             )
         )
+        traced = _TRACED.get((self.operation, self.action or ""))
+        if result == OK and traced is not None:
+            self._trace(session, at, traced)
+
+    def _trace(self, session: Session, at: int, operation: Operation) -> None:
+        """The operation-log row, in the transaction of the co-signer's own record."""
+        subject = self.fingerprint.hex() if self.fingerprint else self.enrolment_id or "-"
+        record = TracedOperation(
+            actor=self.holder or self.device_id or "unknown device",
+            operation=operation,
+            subject=subject,
+            digest=self.digest,
+            platform=self.platform_id,
+        )
+        OperationLog(session.get_bind(), clock=lambda: at).append_in(session.connection(), record)  # type: ignore[arg-type]
 
 
 def operations_of(

@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
+from huren.node.audit.oplog import Operation, OperationLog, OperationRecord
 from huren.node.db.engine import write_session
 from huren.node.db.models import Certificate
 from huren.node.db.pki_tables import IssuanceState, PkiIssuedCertificate
@@ -358,9 +359,13 @@ class IssuanceService:
 
     # -- revocation --------------------------------------------------------------------------
 
-    def revoke(self, fingerprint: bytes, reason: RevocationReason | int) -> bytes:
+    def revoke(
+        self, fingerprint: bytes, reason: RevocationReason | int, *, actor: str | None = None
+    ) -> bytes:
         """Revoke a committed certificate on chain as its issuing CA's operator (for good);
-        the transaction hash. OCSP and the CRL show it once the index has the block."""
+        the transaction hash. OCSP and the CRL show it once the index has the block. The
+        revocation is traced in the operation log as done by ``actor`` (the holder's account,
+        say; default the CA, ``ca:<id>``)."""
         try:
             reason = RevocationReason(reason)
         except ValueError:
@@ -388,4 +393,10 @@ class IssuanceService:
                 .where(col(PkiIssuedCertificate.serial) == serial)
                 .values(revocation_transaction_hash=result.transaction_hash)
             )
+            record = OperationRecord(
+                actor=actor or f"ca:{ca_id}",
+                operation=Operation.REVOCATION,
+                subject=fingerprint.hex(),
+            )
+            OperationLog(self.engine, clock=self.clock).append_in(session.connection(), record)
         return result.transaction_hash

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 from sqlmodel import Session, select
 
+from huren.node.audit.oplog import Operation, OperationLog
 from huren.node.db.models import Certificate
 from tests.api.applications.conftest import (
     ALICE,
@@ -295,6 +296,14 @@ def test_claim_reject_resubmit_approve_pay_download_renew_revoke(
     done = api.http.post(url, json={"certificate_password": "123456"}, headers=alice)
     assert done.status_code == 201, done.text
     assert len(done.json()["transactions"]) == 2  # the signing certificate and its partner
+    me = api.http.get("/v1/account", headers=alice).json()["id"]
+    with api.node.engine.connect() as conn:  # traced as the holder's (操作追溯)
+        traced = [r.record for r in OperationLog.rows(conn)]
+    revoked = {(r.actor, r.subject) for r in traced if r.operation == Operation.REVOCATION}
+    assert revoked == {
+        (me, renewed["signing_fingerprint"]),
+        (me, renewed["encryption_fingerprint"]),
+    }
     api.index()
     assert ocsp_status(api, renewed["signing_chain_pem"]) == ocsp.OCSPCertStatus.REVOKED
     assert ocsp_status(api, renewed["encryption_chain_pem"]) == ocsp.OCSPCertStatus.REVOKED

@@ -10,6 +10,7 @@ from typing import Any
 from cryptography.x509 import ocsp
 from sqlmodel import Session, select
 
+from huren.node.audit.oplog import Operation, OperationLog
 from huren.node.db.accounts_tables import Account
 from huren.node.db.enterprises_tables import Enterprise, EnterpriseMember
 from huren.registry.backend import ChainUnavailable
@@ -118,6 +119,11 @@ def test_join_needs_the_admin_then_admin_transfer(api: AppApi) -> None:
     roles = _roles(api)
     assert roles[_account(api, BOB[0])] == "admin" and roles[_account(api, ALICE[0])] == "staff"
     assert "admin_transferred" in messages(api, alice) and "admin_transferred" in messages(api, bob)
+    with api.node.engine.connect() as conn:  # traced in the operation log (操作追溯)
+        traced = [r.record for r in OperationLog.rows(conn)]
+    assert [r.actor for r in traced if r.operation == Operation.ADMIN_TRANSFER] == [
+        _account(api, ALICE[0])
+    ]
     problem(
         api.http.post(
             f"/v1/applications/{transfer['id']}/download",

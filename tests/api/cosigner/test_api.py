@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from huren.device.pin import open_share, stretch
 from huren.node import demo
+from huren.node.audit.oplog import Operation, OperationLog, verify_operation_log
 from huren.node.cosigner import at_rest
 from huren.node.cosigner.wire import b64d
 from huren.node.db.cosigner_tables import CosignerEnrolment, CosignerOperation
@@ -325,3 +326,25 @@ def test_listings_show_several_certificates_on_one_device(world: World) -> None:
     assert keys[world.encryption_id]["fingerprints"] == [
         hashlib.sha256(world.encryption_der).hexdigest()
     ]
+
+
+def test_completed_operations_are_traced_in_the_operation_log(world: World) -> None:
+    """Signing (a login challenge, a document) and decrypting with the co-signer append to
+    the node's hash-chained operation log (操作追溯) in the same transaction; refusals and
+    round one do not."""
+    fingerprint = hashlib.sha256(world.signing_der).digest().hex()
+    with world.env.services.engine.connect() as conn:
+        before = len(OperationLog.rows(conn))
+    world.device.sign(world.signing_id, b"challenge", pin=PIN, platform="alliance", action="login")
+    world.device.sign(world.signing_id, b"contract", pin=PIN, platform="alliance", action="seal")
+    with refused("PIN_PROOF_FAILED"):
+        world.device.sign(world.signing_id, b"refused", pin="000000", platform="alliance")
+    with world.env.services.engine.connect() as conn:
+        rows = OperationLog.rows(conn)[before:]
+        verify_operation_log(OperationLog.rows(conn), [])  # the chain holds
+    assert [(r.record.operation, r.record.subject, r.record.platform) for r in rows] == [
+        (Operation.LOGIN, fingerprint, "alliance"),
+        (Operation.SEAL, fingerprint, "alliance"),
+    ]
+    assert rows[1].record.digest == hashlib.sha256(b"contract").digest()
+    assert rows[0].record.actor == HOLDER

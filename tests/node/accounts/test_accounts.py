@@ -28,6 +28,7 @@ from huren.node.accounts.errors import (
 )
 from huren.node.accounts.keys import derive_key
 from huren.node.accounts.service import Login, WeChatBindNeeded
+from huren.node.audit.oplog import Operation, OperationLog, verify_operation_log
 from huren.node.db.accounts_tables import Account, SmsCode
 from huren.node.db.engine import write_session
 from huren.node.ports import PortRefused, PortTimeout, PortUnavailable
@@ -350,3 +351,21 @@ def test_a_code_is_consumed_once_even_by_a_stale_reader(
         assert codes.consume(session, key, PHONE, Purpose.LOGIN, code, now) is None
         with pytest.raises(CodeNotRequested):
             codes.consume(session, key, PHONE, Purpose.LOGIN, code, now)
+
+
+def test_logins_are_traced_in_the_operation_log(
+    phones: Phones, clock: FakeClock, db: Engine
+) -> None:
+    """Every login (not a token refresh) appends a LOGIN row naming the account, never its
+    phone number, to the node's hash-chained operation log (操作追溯)."""
+    first = register(phones)
+    clock.advance(61)
+    again = phones.accounts.login_sms(PHONE, phones.code(PHONE))
+    phones.accounts.refresh(again.tokens.refresh_token)
+    with db.connect() as conn:
+        rows = OperationLog.rows(conn)
+        verify_operation_log(rows)
+    assert [(r.record.operation, r.record.actor, r.record.subject) for r in rows] == [
+        (Operation.LOGIN, first.account.id, first.account.id)
+    ] * 2
+    assert all(PHONE not in repr(r.record) for r in rows)
