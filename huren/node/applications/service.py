@@ -178,18 +178,7 @@ class ApplicationService:
     def form_pdf(self, account_id: str, application_id: str) -> bytes:
         """The application form to print, sign, stamp and upload back."""
         view = self.get(account_id, application_id)
-        lines = [
-            ("申请编号", view.id),
-            ("申请类型", view.kind),
-            ("企业名称", view.enterprise_name or "—"),
-            ("统一社会信用代码", view.uscc or "—"),
-            ("经办人", view.person_name or "—"),
-            ("CA 机构", view.ca_id),
-            ("交易平台", view.platform_id),
-            ("有效期（年）", str(view.validity_years)),
-            ("费用（元）", f"{view.fee_fen / 100:.2f}"),
-        ]
-        return render_form_pdf("数字证书申请表", lines)
+        return render_form_pdf("数字证书申请表", view.form_lines())
 
     # -- moving through the states ---------------------------------------------------------
 
