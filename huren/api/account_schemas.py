@@ -26,7 +26,7 @@ class _In(BaseModel):
 
 class SmsCodeIn(_In):
     phone: str = Phone
-    purpose: Literal["login", "reset_password"] = "login"
+    purpose: Literal["login", "reset_password", "bind_bank_card"] = "login"
 
 
 class CodeSentOut(BaseModel):

@@ -137,6 +137,19 @@ class DownloadIn(BaseModel):
     )
 
 
+class PaymentStartedOut(BaseModel):
+    """A payment attempt of the application's billing order: open ``pay_url``; the gateway
+    notifies the node, and the application becomes ``paid`` (poll it, or the order at
+    ``GET /v1/billing/orders/{order_id}``)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    order_id: str
+    amount_fen: int
+    trade_no: str
+    pay_url: str
+
+
 class DownloadOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

@@ -18,6 +18,8 @@ from huren.node import demo, platform_keys
 from huren.node.account_services import AccountServices, build_account_services
 from huren.node.applications.wiring import ApplicationServices, build_application_services
 from huren.node.audit.checkpoints import AnchorPolicy, AuditService
+from huren.node.billing.service import BillingService, dev_billing
+from huren.node.billing_sms import AccountSmsCodes
 from huren.node.db.engine import default_url, make_engine, migrate, write_session
 from huren.node.indexer import Indexer
 from huren.node.pki.service import Pki, load_cas
@@ -66,6 +68,7 @@ class Node:
         self.demo_api_key: str | None = None
         self.pki: Pki | None = None
         self.applications: ApplicationServices | None = None
+        self.billing: BillingService | None = None  # the API's and the applications' one
         # Without a configured secret (a Node built by hand), tokens last this process only.
         secret = settings.account_secret or SecretStr(secrets.token_urlsafe(32))
         self.account_services: AccountServices = build_account_services(
@@ -100,8 +103,9 @@ class Node:
         try:
             node.catch_up()
             node.pki = node._open_pki()
+            node.billing = node._billing()
             node.applications = build_application_services(
-                node.engine, node.pki, node.account_services, env=settings.env
+                node.engine, node.pki, node.account_services, node.billing
             )
             node.applications.desk.revoke_superseded()  # what a failure left (logged)
         except BaseException:
@@ -165,6 +169,16 @@ class Node:
                 thread.join(timeout=10)
         self.engine.dispose()
         self.backend.close()
+
+    def _billing(self) -> BillingService | None:
+        """Billing on the simulators (payment gateway, bank) on a dev node, bank cards bound
+        with the accounts' SMS codes; elsewhere none until a real gateway adapter is wired
+        in: billing answers 503 and no application can be paid."""
+        if self.settings.env != "dev":
+            log.warning("no payment gateway configured: billing is unavailable")
+            return None
+        sms = AccountSmsCodes(self.account_services.accounts)
+        return dev_billing(self.engine, sms=sms)
 
     def _open_pki(self) -> Pki:
         """The CAs under ``data_dir/pki`` and, on a dev node with the demo consortium, the

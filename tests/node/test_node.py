@@ -5,10 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from huren.api.app import create_app
 from huren.node import demo, platform_keys
+from huren.node.applications.billing import NodeBilling
+from huren.node.billing_sms import AccountSmsCodes
 from huren.node.node import Node, NotDeployed
 from huren.node.settings import Settings
 from huren.registry.backend import ChainUnavailable
@@ -106,3 +110,24 @@ def test_an_unreachable_chain_is_a_typed_error(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, chain_url="http://127.0.0.1:9", chain_id=20240)
     with pytest.raises(ChainUnavailable):
         Node.open(settings)
+
+
+def test_a_dev_node_builds_one_billing_for_the_api_and_the_applications(tmp_path: Path) -> None:
+    node = Node.open(Settings(data_dir=tmp_path), start_indexer=False)
+    try:
+        assert node.billing is not None and node.applications is not None
+        assert isinstance(node.applications.billing, NodeBilling)
+        assert node.applications.billing.service is node.billing
+        assert isinstance(node.billing.sms, AccountSmsCodes)  # bank cards: account SMS codes
+        assert create_app(node).state.billing is node.billing
+        # Outside dev there is no payment gateway: billing answers 503.
+        node.settings.env = "prod"
+        assert node._billing() is None
+        node.billing = None
+        with TestClient(create_app(node)) as http:
+            answer = http.post(
+                "/v1/billing/notify", content=b"{}", headers={"X-Gateway-Signature": "x"}
+            )
+            assert answer.status_code == 503 and answer.json()["code"] == "BILLING_UNAVAILABLE"
+    finally:
+        node.close()

@@ -1,7 +1,7 @@
 """Certificate applications and the holder's certificates (account access tokens).
 
 ``/v1/applications``: create, edit, attach (raw body, judged by content), the form PDF,
-submit, the enterprise admin's staff requests, payment (dev billing: a call), download with
+submit, the enterprise admin's staff requests, payment (through billing), download with
 proven keys. ``/v1/holder/certificates``: the holder's certificates, detail, revocation with
 the certificate password. Codes in docs/applications.md.
 """
@@ -24,12 +24,12 @@ from huren.api.application_schemas import (
     DownloadIn,
     DownloadOut,
     HeldCertificateOut,
+    PaymentStartedOut,
     RevocationIn,
     RevocationOut,
 )
 from huren.api.deps import NodeDep
 from huren.api.problems import ApiProblem
-from huren.node.applications.billing import DevBilling
 from huren.node.applications.errors import InvalidKeyProof
 from huren.node.applications.keys import prove_keys
 from huren.node.applications.model import PENDING, ApplicationState, AttachmentKind
@@ -151,16 +151,14 @@ def admin_review(
     return _out(view)
 
 
-@router.post("/{application_id}/payment", response_model=ApplicationOut)
-def pay(application_id: AppId, account: AccountDep, s: ServicesDep) -> ApplicationOut:
-    """Dev billing: paying is this call (billing's payment port replaces it at merge); a
-    production node without billing answers 402 NOT_PAID."""
-    view = s.applications.get(account.id, application_id)  # the caller's, or 404
-    if view.state == ApplicationState.APPROVED.value and isinstance(s.billing, DevBilling):
-        s.billing.order_for(view.id, view.ca_id, view.fee_fen)
-        if not s.billing.is_paid(view.id):
-            s.billing.pay(view.id)
-    return _out(s.applications.record_payment(account.id, application_id))
+@router.post("/{application_id}/payment", response_model=PaymentStartedOut)
+def pay(application_id: AppId, account: AccountDep, s: ServicesDep) -> PaymentStartedOut:
+    """Start paying an approved application through billing: its order (one per
+    application, in your name) and a payment attempt at the gateway. The gateway's signed
+    notification (``POST /v1/billing/notify``) makes the application ``paid``. 503
+    BILLING_UNAVAILABLE on a node without a payment gateway."""
+    started = s.applications.start_payment(account.id, application_id)
+    return PaymentStartedOut.model_validate(started)
 
 
 @router.post("/{application_id}/download", response_model=DownloadOut)

@@ -47,9 +47,9 @@ def _login_out(services: AccountServices, login: Login) -> LoginOut:
 
 @router.post("/sms-codes", status_code=status.HTTP_202_ACCEPTED)
 def send_code(body: SmsCodeIn, services: AccountServicesDep, client: ClientDep) -> CodeSentOut:
-    """Send a 6-digit code (5 minutes, single use, 5 tries) to log in or register, or to
-    reset the password. 429 with Retry-After beyond 1 a minute or 10 a day per phone, or
-    20 an hour per client address."""
+    """Send a 6-digit code (5 minutes, single use, 5 tries) to log in or register, to reset
+    the password, or to bind a bank card (to the card's reserved phone). 429 with
+    Retry-After beyond 1 a minute or 10 a day per phone, or 20 an hour per client address."""
     sent = services.accounts.send_code(body.phone, Purpose(body.purpose), client)
     return CodeSentOut(expires_in=sent.expires_in, resend_after=sent.resend_after)
 

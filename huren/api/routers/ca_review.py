@@ -78,5 +78,8 @@ def reject(
     body: RejectIn,
     s: ServedDep,
 ) -> ApplicationOut:
+    """Reject with a reason: a submitted application goes back to the applicant; a paid one
+    (not yet issued) is refunded through billing and ends ``refunded`` (504 REFUND_PENDING
+    when the gateway's answer is lost: it stays paid, and rejecting again is safe)."""
     view = s.applications.ca_review(ca_id, application_id, body.reviewer, False, body.reason)
     return ApplicationOut.model_validate(view)

@@ -38,6 +38,7 @@ class Purpose(enum.Enum):
     RESET_PASSWORD = "reset_password"
     CHANGE_PHONE = "change_phone"  # sent to the new number
     CERTIFICATE_PASSWORD = "certificate_password"
+    BIND_BANK_CARD = "bind_bank_card"  # sent to the card's reserved phone (billing)
 
     @property
     def label(self) -> str:
@@ -46,6 +47,7 @@ class Purpose(enum.Enum):
             Purpose.RESET_PASSWORD: "重置登录密码",
             Purpose.CHANGE_PHONE: "更换手机号",
             Purpose.CERTIFICATE_PASSWORD: "修改证书密码",
+            Purpose.BIND_BANK_CARD: "绑定银行卡",
         }[self]
 
 

@@ -60,8 +60,9 @@ class AccountService(AccountBase):
 
     def send_code(self, phone: str, purpose: Purpose, client: str) -> CodeSent:
         """Record a new code for ``phone`` and send it, within the per-phone and per-client
-        limits. The anonymous purposes are LOGIN and RESET_PASSWORD; the others go through
-        ``send_phone_change_code`` and ``send_certificate_password_code``."""
+        limits. The anonymous purposes are LOGIN, RESET_PASSWORD and BIND_BANK_CARD (to the card's
+        reserved phone); the others go through ``send_phone_change_code`` and
+        ``send_certificate_password_code``."""
         phone = normalize_phone(phone)
         now, p = self.now(), self.policy
         keys: dict[str, tuple[Limit, ...]] = {
@@ -100,6 +101,15 @@ class AccountService(AccountBase):
         with Session(self.engine) as session:
             phone = self._account(session, account_id).phone
         return self.send_code(phone, Purpose.CERTIFICATE_PASSWORD, client)
+
+    def use_code(self, phone: str, purpose: Purpose, code: str) -> None:
+        """Verify and consume the live code sent to ``phone`` for ``purpose`` (for other
+        services' confirmations, e.g. billing's bank-card binding). A wrong try is counted
+        (committed) before ``WrongCode`` is raised; a missing, used, expired or exhausted
+        code raises ``CodeNotRequested``, ``CodeExpired`` or ``CodeTriesExhausted``."""
+        phone = normalize_phone(phone)
+        with committing(self.engine) as session:
+            self._use_code(session, phone, purpose, code)
 
     # -- logins --------------------------------------------------------------------------
 

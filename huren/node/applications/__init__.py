@@ -6,12 +6,12 @@ attachments and the form, the enterprise admin's and the CA's reviews, payment t
 - ``service``: ``ApplicationService`` (create, attach, submit, reviews, payment);
 - ``issuing``: ``CertificateDesk`` (download with proven keys, lists, revocation);
 - ``keys``: CSR and encryption-key proofs; ``attachments``: upload checks and the form PDF;
-- ``billing``: the ``Billing``/``PriceList`` seam and its dev implementation.
+- ``billing``: the ``Billing`` seam, ``NodeBilling`` over the node's billing service.
 """
 
 from __future__ import annotations
 
-from huren.node.applications.billing import Billing, DevBilling, FixedPriceList, PriceList
+from huren.node.applications.billing import Billing, NodeBilling, UnconfiguredBilling
 from huren.node.applications.errors import ApplicationError
 from huren.node.applications.issuing import CertificateDesk
 from huren.node.applications.model import ApplicationKind, ApplicationState, AttachmentKind
@@ -25,8 +25,7 @@ __all__ = [
     "AttachmentKind",
     "Billing",
     "CertificateDesk",
-    "DevBilling",
-    "FixedPriceList",
     "NewApplication",
-    "PriceList",
+    "NodeBilling",
+    "UnconfiguredBilling",
 ]

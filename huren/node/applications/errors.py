@@ -20,6 +20,7 @@ __all__ = [
     "InvalidKeyProof",
     "NotEnterpriseAdmin",
     "NotPaid",
+    "PaymentUnavailable",
     "UnknownPlatform",
     "UnsupportedAttachment",
     "WrongKeyType",
@@ -108,6 +109,13 @@ class AlreadyPaid(ApplicationError):
 class NotPaid(ApplicationError):
     status = 402
     code = "NOT_PAID"
+
+
+class PaymentUnavailable(ApplicationError):
+    """The node has no payment gateway: nothing can be paid (or refunded) here."""
+
+    status = 503
+    code = "BILLING_UNAVAILABLE"
 
 
 class InvalidCsr(ApplicationError, ValueError):

@@ -105,6 +105,8 @@ class CertificateDesk:
                 raise ApplicationNotFound(
                     f"application {row.id} issues nothing now ({state.value})"
                 )
+            if row.fee_fen and not self.applications.billing.is_paid(row.id):
+                raise NotPaid(f"the order of application {row.id} is not paid")  # refunded
             rule = KIND_RULES[ApplicationKind(row.kind)]
             encryption, encryption_predecessor = self._encryption_key(session, row, keys)
             requests = self._requests(row, keys, encryption, encryption_predecessor)

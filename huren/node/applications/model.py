@@ -49,6 +49,7 @@ class ApplicationState(StrEnum):
     ISSUED = "issued"  # committed on chain
     DOWNLOADED = "downloaded"
     COMPLETED = "completed"  # an admin transfer carried out (no certificate)
+    REFUNDED = "refunded"  # the CA rejected after payment; the fee went back (final)
 
 
 class Action(StrEnum):
@@ -76,6 +77,7 @@ TRANSITIONS: dict[tuple[ApplicationState, Action], ApplicationState] = {
     (S.SUBMITTED, A.CA_REJECT): S.REJECTED,
     (S.APPROVED, A.PAY): S.PAID,
     (S.PAID, A.ISSUE): S.ISSUED,
+    (S.PAID, A.CA_REJECT): S.REFUNDED,  # billing's refunded order cannot be paid again
     (S.PAID, A.COMPLETE): S.COMPLETED,
     (S.ISSUED, A.DOWNLOAD): S.DOWNLOADED,
 }

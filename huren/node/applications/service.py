@@ -19,8 +19,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from huren.node import enterprises
+from huren.node.applications import payment
 from huren.node.applications.attachments import check_upload, render_form_pdf
-from huren.node.applications.billing import Billing
+from huren.node.applications.billing import Billing, OrderTerms, PaymentStarted
 from huren.node.applications.creation import (
     NewApplication,
     check_ca,
@@ -30,12 +31,10 @@ from huren.node.applications.creation import (
 )
 from huren.node.applications.effects import complete_transfer, on_approved
 from huren.node.applications.errors import (
-    AlreadyPaid,
     ApplicationNotFound,
     AttachmentMissing,
     IllegalTransition,
     InvalidApplication,
-    NotPaid,
 )
 from huren.node.applications.model import (
     EDITABLE,
@@ -62,8 +61,6 @@ from huren.node.messages import MessageKind, post
 
 __all__ = ["ALLIANCE_PLATFORM", "ApplicationService", "NewApplication"]
 
-_S = ApplicationState
-_PAID_ALREADY = frozenset({_S.PAID, _S.ISSUED, _S.DOWNLOADED, _S.COMPLETED})
 ALLIANCE_PLATFORM = "alliance"  # the alliance's own platform: certificates of alliance scope
 Clock = Callable[[], float]
 
@@ -181,18 +178,7 @@ class ApplicationService:
     def form_pdf(self, account_id: str, application_id: str) -> bytes:
         """The application form to print, sign, stamp and upload back."""
         view = self.get(account_id, application_id)
-        lines = [
-            ("申请编号", view.id),
-            ("申请类型", view.kind),
-            ("企业名称", view.enterprise_name or "—"),
-            ("统一社会信用代码", view.uscc or "—"),
-            ("经办人", view.person_name or "—"),
-            ("CA 机构", view.ca_id),
-            ("交易平台", view.platform_id),
-            ("有效期（年）", str(view.validity_years)),
-            ("费用（元）", f"{view.fee_fen / 100:.2f}"),
-        ]
-        return render_form_pdf("数字证书申请表", lines)
+        return render_form_pdf("数字证书申请表", view.form_lines())
 
     # -- moving through the states ---------------------------------------------------------
 
@@ -270,13 +256,13 @@ class ApplicationService:
 
     def ca_detail(self, ca_id: str, application_id: str) -> ApplicationView:
         with Session(self.engine) as session:
-            return self._view(session, self._of_ca(session, ca_id, application_id))
+            return self._view(session, self.of_ca(session, ca_id, application_id))
 
     def ca_attachment(
         self, ca_id: str, application_id: str, kind: AttachmentKind
     ) -> ApplicationAttachment:
         with Session(self.engine) as session:
-            self._of_ca(session, ca_id, application_id)
+            self.of_ca(session, ca_id, application_id)
             row = session.get(ApplicationAttachment, (application_id, kind.value))
             if row is None:
                 raise AttachmentMissing(f"the application has no {kind.value}")
@@ -285,44 +271,52 @@ class ApplicationService:
     def ca_review(
         self, ca_id: str, application_id: str, reviewer: str, approve: bool, reason: str | None
     ) -> ApplicationView:
+        """Approve (free applications are paid on approval) or reject with a reason; a paid
+        application rejected is refunded through billing first (``payment.reject_paid``)."""
         actor = f"ca:{ca_id}:{reviewer}"
         with write_session(self.engine) as session:
-            row = self._of_ca(session, ca_id, application_id)
-            if not approve:
+            row = self.of_ca(session, ca_id, application_id)
+            refund = not approve and row.state == ApplicationState.PAID.value
+            if approve:
+                self.move(session, row, Action.CA_APPROVE, actor)
+                row.reviewed_by, row.reason = actor, None
+                on_approved(session, row, self.now())
+                if row.fee_fen == 0:
+                    self.settle(session, row, "billing:free")
+            elif not refund:
                 self._reject(session, row, Action.CA_REJECT, actor, reason)
-                return ApplicationView.of(row)
-            self.move(session, row, Action.CA_APPROVE, actor)
-            row.reviewed_by, row.reason = actor, None
-            on_approved(session, row, self.now())
-            self.billing.order_for(row.id, row.ca_id, row.fee_fen)
-            if row.fee_fen == 0:
-                self._settle(session, row, "billing:free")
-            return ApplicationView.of(row)
+            view = ApplicationView.of(row)
+        if refund:  # the gateway is called outside any transaction of ours
+            _check_reason(reason)
+            assert reason is not None
+            return payment.reject_paid(self, ca_id, application_id, actor, reason)
+        return view
 
     def _reject(
         self, session: Session, row: Application, action: Action, actor: str, reason: str | None
     ) -> None:
-        if reason is None or not reason.strip() or len(reason) > 500:
-            raise InvalidApplication("a rejection gives its reason (1..500 characters)")
+        _check_reason(reason)
         self.move(session, row, action, actor, reason)
         row.reason = reason
         params = {"application_id": row.id, "reason": reason}
         post(session, row.account_id, MessageKind.APPLICATION_REJECTED, params, now=self.now())
 
-    def record_payment(self, account_id: str, application_id: str) -> ApplicationView:
-        """Billing says the order is paid: the application moves on (see billing.py)."""
-        with write_session(self.engine) as session:
-            row = self.owned(session, account_id, application_id)
-            if row.state != ApplicationState.APPROVED.value:
-                if ApplicationState(row.state) in _PAID_ALREADY:
-                    raise AlreadyPaid(f"application {row.id} is paid already")
-                next_state(ApplicationState(row.state), Action.PAY)  # raises
-            if not self.billing.is_paid(row.id):
-                raise NotPaid(f"the order of application {row.id} is not paid")
-            self._settle(session, row, f"account:{account_id}")
-        return self.get(account_id, application_id)
+    def start_payment(self, account_id: str, application_id: str) -> PaymentStarted:
+        """The applicant pays an approved application (see ``payment.start``)."""
+        return payment.start(self, account_id, application_id)
 
-    def _settle(self, session: Session, row: Application, actor: str) -> None:
+    def paid_by_billing(
+        self,
+        session: Session,
+        application_id: str,
+        order_id: str,
+        is_order: Callable[[OrderTerms], bool],
+    ) -> None:
+        """Billing's observer: the order is paid (see ``payment.settle``)."""
+        payment.settle(self, session, application_id, order_id, is_order)
+
+    def settle(self, session: Session, row: Application, actor: str) -> None:
+        """Approved -> paid (and an admin transfer carried out), in ``session``."""
         self.move(session, row, Action.PAY, actor)
         if not KIND_RULES[ApplicationKind(row.kind)].issues:
             complete_transfer(session, row, self.now())
@@ -392,7 +386,7 @@ class ApplicationService:
         return row
 
     @staticmethod
-    def _of_ca(session: Session, ca_id: str, application_id: str) -> Application:
+    def of_ca(session: Session, ca_id: str, application_id: str) -> Application:
         row = session.get(Application, application_id)
         if row is None or row.ca_id != ca_id:
             raise ApplicationNotFound(f"no application {application_id} for CA {ca_id}")
@@ -402,3 +396,8 @@ class ApplicationService:
     def _editable(row: Application) -> None:
         if ApplicationState(row.state) not in EDITABLE:
             raise IllegalTransition("an application is edited only as a draft or rejected")
+
+
+def _check_reason(reason: str | None) -> None:
+    if reason is None or not reason.strip() or len(reason) > 500:
+        raise InvalidApplication("a rejection gives its reason (1..500 characters)")

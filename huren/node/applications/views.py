@@ -103,6 +103,20 @@ class ApplicationView:
             warnings=warnings,
         )
 
+    def form_lines(self) -> list[tuple[str, str]]:
+        """The fields of the application form (``attachments.render_form_pdf``)."""
+        return [
+            ("申请编号", self.id),
+            ("申请类型", self.kind),
+            ("企业名称", self.enterprise_name or "—"),
+            ("统一社会信用代码", self.uscc or "—"),
+            ("经办人", self.person_name or "—"),
+            ("CA 机构", self.ca_id),
+            ("交易平台", self.platform_id),
+            ("有效期（年）", str(self.validity_years)),
+            ("费用（元）", f"{self.fee_fen / 100:.2f}"),
+        ]
+
 
 @dataclass(frozen=True, slots=True)
 class HeldCertificateView:

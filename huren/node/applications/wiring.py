@@ -1,17 +1,22 @@
-"""The application services of a node, built over its database, PKI and account services."""
+"""The application services of a node, built over its database, PKI, account services and
+billing (the node's one ``BillingService``, also the API's)."""
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from huren.node.account_services import AccountServices
-from huren.node.applications.billing import Billing, DevBilling, UnconfiguredBilling
+from huren.node.applications.billing import Billing, NodeBilling, UnconfiguredBilling
 from huren.node.applications.issuing import CertificateDesk
 from huren.node.applications.service import ApplicationService
+from huren.node.billing.orders import Order
+from huren.node.billing.service import BillingService
 from huren.node.pki.service import Pki
 
 __all__ = ["ApplicationServices", "build_application_services"]
@@ -28,22 +33,26 @@ def build_application_services(
     engine: Engine,
     pki: Pki,
     accounts: AccountServices,
+    billing: BillingService | None,
     *,
-    billing: Billing | None = None,
-    env: str = "dev",
     clock: Callable[[], float] = time.time,
 ) -> ApplicationServices:
-    """``billing`` defaults to ``DevBilling`` (in memory, paid by a call) on a dev or test
-    node and to ``UnconfiguredBilling`` (nothing can be paid) elsewhere, until the billing
-    work replaces both."""
-    if billing is None:
-        billing = DevBilling() if env in ("dev", "test") else UnconfiguredBilling()
+    """With the node's ``billing``, applications are paid through it (and registered as its
+    paid-order observer); without one (no payment gateway configured) nothing can be paid."""
+    seam: Billing = UnconfiguredBilling() if billing is None else NodeBilling(billing)
     service = ApplicationService(
         engine,
         accounts.identity,
-        billing,
+        seam,
         issuing_cas=lambda: frozenset(pki.cas),
         clock=clock,
     )
+    if billing is not None:
+
+        def on_paid(session: Session, order: Order) -> None:
+            is_order = functools.partial(NodeBilling.is_order_of, order)
+            service.paid_by_billing(session, order.application_id, order.order_id, is_order)
+
+        billing.payments.observe_paid(on_paid)
     desk = CertificateDesk(service, pki.issuance, accounts.accounts, clock=clock)
-    return ApplicationServices(service, desk, billing)
+    return ApplicationServices(service, desk, seam)

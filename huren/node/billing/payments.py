@@ -11,6 +11,7 @@ refused and recorded, and changes nothing else.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -41,11 +42,16 @@ from huren.node.billing.orders import (
 from huren.node.db.billing_tables import OrderRow, PaymentRow
 from huren.node.db.engine import write_session
 
-__all__ = ["PaymentStart", "Payments"]
+__all__ = ["PaidObserver", "PaymentStart", "Payments"]
 
 log = logging.getLogger(__name__)
 
 _SETTLED = {"succeeded", "failed", "closed", "refunded"}
+
+PaidObserver = Callable[[Session, Order], None]
+"""Told when an order becomes paid, inside the transaction that records it (so what it writes
+commits with the payment or not at all). It must be idempotent and should not raise: an
+error rolls the payment back and the gateway notifies again."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +67,12 @@ class Payments:
         self._gateway = gateway
         self._orders = orders
         self._clock = clock
+        self._paid_observers: list[PaidObserver] = []
+
+    def observe_paid(self, observer: PaidObserver) -> None:
+        """Call ``observer`` whenever an order becomes paid (wired once, at node start: the
+        applications move on this way without billing knowing them)."""
+        self._paid_observers.append(observer)
 
     def _order_row(self, session: Session, order_id: str) -> OrderRow:
         row = session.get(OrderRow, order_id, with_for_update=True)  # PostgreSQL: row lock
@@ -272,6 +284,9 @@ class Payments:
             state = OrderState(row.state)
             if status is PaymentStatus.SUCCEEDED and state is OrderState.PAYING:
                 transition(session, row, OrderState.PAID, now=now, actor=actor, action="paid")
+                paid = order_of(row)
+                for observer in self._paid_observers:
+                    observer(session, paid)
             elif status is PaymentStatus.SUCCEEDED:
                 # Money arrived for an order that is not waiting for it (a second attempt
                 # paid, or paid after it expired): keep the order, flag the payment.

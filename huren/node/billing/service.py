@@ -69,14 +69,17 @@ class BillingService:
         )
 
 
-def dev_billing(engine: Engine, *, clock: Clock = wall_clock) -> BillingService:
-    """Billing on the simulators, with the dev price list seeded if none exists."""
+def dev_billing(
+    engine: Engine, *, clock: Clock = wall_clock, sms: SmsCodeVerifier | None = None
+) -> BillingService:
+    """Billing on the simulators, with the dev price list seeded if none exists. ``sms``:
+    the accounts' SMS codes on a node; in-memory codes without one."""
     with write_session(engine) as session:
         seed_dev_price_list(session, now=clock())
     return BillingService.build(
         engine,
         gateway=SimulatedGateway(clock=clock),
         bank=SimulatedBank(),
-        sms=InMemorySmsCodes(),
+        sms=InMemorySmsCodes() if sms is None else sms,
         clock=clock,
     )

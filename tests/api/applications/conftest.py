@@ -1,6 +1,7 @@
 """A dev node's application API over a seeded embedded chain of the test's own: the index
-caught up, the three demo CAs loaded, accounts on the SMS and CFCA simulators, dev billing,
-one clock the test moves (starting at the real time: ``openssl verify`` checks validity
+caught up, the three demo CAs loaded, accounts on the SMS and CFCA simulators, billing on the
+payment gateway and bank simulators (bank cards bound with the accounts' SMS codes), one
+clock the test moves (starting at the real time: ``openssl verify`` checks validity
 against the real clock). Helpers log people in, verify them, and make keys and CSRs."""
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ from huren.node import demo
 from huren.node.account_services import AccountServices, build_account_services
 from huren.node.applications.keys import encryption_key_message
 from huren.node.applications.wiring import ApplicationServices, build_application_services
+from huren.node.billing.gateway_sim import SimulatedGateway
+from huren.node.billing.service import BillingService, dev_billing
+from huren.node.billing_sms import AccountSmsCodes
 from huren.node.db.engine import make_engine, migrate
 from huren.node.indexer import Indexer
 from huren.node.pki.service import Pki, load_cas
@@ -71,7 +75,13 @@ class DevNode:
     indexer: Indexer
     account_services: AccountServices
     pki: Pki
+    billing: BillingService
     applications: ApplicationServices
+
+    @property
+    def gateway(self) -> SimulatedGateway:
+        assert isinstance(self.billing.gateway, SimulatedGateway)
+        return self.billing.gateway
 
     def close(self) -> None:
         pass
@@ -158,6 +168,32 @@ class AppApi:
     def admin(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {ADMIN_KEY}"}
 
+    def start_payment(self, headers: dict[str, str], app_id: str) -> dict[str, Any]:
+        started = self.http.post(f"/v1/applications/{app_id}/payment", headers=headers)
+        assert started.status_code == 200, started.text
+        body: dict[str, Any] = started.json()
+        return body
+
+    def deliver(self) -> list[Any]:
+        """The gateway simulator's signed notifications, posted as the gateway would."""
+        return [
+            self.http.post(
+                "/v1/billing/notify",
+                content=note.body,
+                headers={"X-Gateway-Signature": note.signature},
+            )
+            for note in self.node.gateway.take_outbox()
+        ]
+
+    def pay(self, headers: dict[str, str], app_id: str) -> dict[str, Any]:
+        """Pay through billing: the order's payment, the gateway's notification, paid."""
+        self.start_payment(headers, app_id)
+        assert [r.text for r in self.deliver()] == ["success"]
+        paid = self.http.get(f"/v1/applications/{app_id}", headers=headers).json()
+        assert paid["state"] == "paid", paid
+        result: dict[str, Any] = paid
+        return result
+
 
 def png_bytes(size: tuple[int, int] = (60, 40)) -> bytes:
     out = io.BytesIO()
@@ -190,6 +226,9 @@ def _app(seeded: SeededChain, engine: Engine, tmp_path: Path) -> Iterator[AppApi
     clock = FakeClock(float(int(time.time())))
     pki = Pki(engine, load_cas(tmp_path, BASE_URL, None, dev_demo=True), client, clock=clock)
     accounts = build_account_services(engine, SECRET, env="dev", clock=clock, hasher=FAST_HASHER)
+    billing = dev_billing(
+        engine, clock=lambda: int(clock()), sms=AccountSmsCodes(accounts.accounts)
+    )
     node = DevNode(
         Settings(),
         seeded.backend,
@@ -199,7 +238,8 @@ def _app(seeded: SeededChain, engine: Engine, tmp_path: Path) -> Iterator[AppApi
         indexer,
         accounts,
         pki,
-        build_application_services(engine, pki, accounts, clock=clock),
+        billing,
+        build_application_services(engine, pki, accounts, billing, clock=clock),
     )
     made = AppApi(TestClient(create_app(node)), node, clock)
     with made.http:

@@ -15,8 +15,8 @@ from cryptography.x509.oid import NameOID
 from PIL import Image
 from sqlmodel import Session, col, select
 
-from huren.node.applications.billing import DevBilling, UnconfiguredBilling
-from huren.node.applications.errors import AlreadyPaid, IllegalTransition, NotPaid
+from huren.node.applications.billing import UnconfiguredBilling
+from huren.node.applications.errors import IllegalTransition
 from huren.node.applications.model import (
     TRANSITIONS,
     Action,
@@ -24,6 +24,7 @@ from huren.node.applications.model import (
     ApplicationState,
     next_state,
 )
+from huren.node.applications.wiring import build_application_services
 from huren.node.db.engine import write_session
 from huren.node.db.models import Ca
 from huren.node.db.pki_tables import PkiIssuedCertificate
@@ -38,8 +39,7 @@ def paid_claim(api: AppApi, headers: dict[str, str]) -> str:
     attach_all(api, headers, app_id)
     assert api.http.post(f"/v1/applications/{app_id}/submit", headers=headers).status_code == 200
     assert review(api, app_id).status_code == 200
-    paid = api.http.post(f"/v1/applications/{app_id}/payment", headers=headers)
-    assert paid.json()["state"] == "paid"
+    api.pay(headers, app_id)
     return app_id
 
 
@@ -221,18 +221,28 @@ def test_a_ca_suspended_before_download_issues_nothing(api: AppApi) -> None:
     assert api.http.get("/v1/holder/certificates", headers=alice).json() == []
 
 
-def test_a_node_without_billing_takes_no_payment() -> None:
-    billing = UnconfiguredBilling()
-    assert billing.quote("zjca", ApplicationKind.PERSONAL, 2) == 20_000
-    billing.order_for("a1", "zjca", 20_000)
-    with pytest.raises(NotPaid):
-        billing.pay("a1")
-    assert not billing.is_paid("a1")
-    dev = DevBilling()
-    dev.order_for("a1", "zjca", 20_000)
-    assert dev.pay("a1").paid and dev.is_paid("a1")
-    with pytest.raises(AlreadyPaid):
-        dev.pay("a1")
+def test_a_node_without_billing_takes_no_payment(api: AppApi) -> None:
+    """No payment gateway (a non-dev node): applications quote and are reviewed, but nothing
+    can be paid, so nothing is issued: 503 BILLING_UNAVAILABLE, and the download 402."""
+    node = api.node
+    node.applications = build_application_services(
+        node.engine, node.pki, node.account_services, None
+    )
+    assert isinstance(node.applications.billing, UnconfiguredBilling)
+    assert node.applications.billing.quote("zjca", ApplicationKind.PERSONAL, 2) == 20_000
+    alice = api.person(ALICE)
+    app_id: str = claim(api, alice)["id"]
+    attach_all(api, alice, app_id)
+    assert api.http.post(f"/v1/applications/{app_id}/submit", headers=alice).status_code == 200
+    assert review(api, app_id).status_code == 200
+    url = f"/v1/applications/{app_id}/payment"
+    problem(api.http.post(url, headers=alice), 503, "BILLING_UNAVAILABLE")
+    keys = Keys.new()
+    download = api.http.post(
+        f"/v1/applications/{app_id}/download", json=keys.body(app_id), headers=alice
+    )
+    problem(download, 402, "NOT_PAID")
+    assert api.http.get(f"/v1/applications/{app_id}", headers=alice).json()["state"] == "approved"
 
 
 def test_a_reverted_batch_leaves_the_application_paid_and_a_retry_issues_once(

@@ -16,6 +16,7 @@ from cryptography.x509 import ocsp
 from sqlmodel import Session, select
 
 from huren.node.audit.oplog import Operation, OperationLog
+from huren.node.billing.gateway_sim import Outcome
 from huren.node.db.models import Certificate
 from tests.api.applications.conftest import (
     ALICE,
@@ -109,8 +110,7 @@ def messages(api: AppApi, headers: dict[str, str]) -> list[str]:
 
 def issue(api: AppApi, headers: dict[str, str], app_id: str, keys: Keys) -> dict[str, Any]:
     assert review(api, app_id).status_code == 200
-    paid = api.http.post(f"/v1/applications/{app_id}/payment", headers=headers)
-    assert paid.status_code == 200 and paid.json()["state"] == "paid", paid.text
+    api.pay(headers, app_id)
     got = api.http.post(
         f"/v1/applications/{app_id}/download", json=keys.body(app_id), headers=headers
     )
@@ -170,7 +170,7 @@ def test_claim_reject_resubmit_approve_pay_download_renew_revoke(
 
     # Edited (two years: the fee is quoted again), a clearer licence, resubmitted, approved.
     edited = api.http.patch(f"/v1/applications/{app_id}", json={"validity_years": 2}, headers=alice)
-    assert edited.json()["fee_fen"] == 60_000
+    assert edited.json()["fee_fen"] == 56_000  # billing's dev list: zjca new 2 years 560.00
     attach_all(api, alice, app_id)
     assert (
         api.http.post(f"/v1/applications/{app_id}/submit", headers=alice).json()["state"]
@@ -185,10 +185,31 @@ def test_claim_reject_resubmit_approve_pay_download_renew_revoke(
         402,
         "NOT_PAID",
     )
-    assert (
-        api.http.post(f"/v1/applications/{app_id}/payment", headers=alice).json()["state"] == "paid"
+
+    # Payment through billing: the order (the applicant's, at billing's price), the gateway
+    # simulator's signed notification delivered twice: paid once, the second changes nothing.
+    api.node.gateway.script(Outcome.DUPLICATE)
+    started = api.start_payment(alice, app_id)
+    assert started["amount_fen"] == 56_000 and started["pay_url"]
+    assert api.http.get(f"/v1/applications/{app_id}", headers=alice).json()["state"] == "approved"
+    problem(
+        api.http.post(f"/v1/applications/{app_id}/download", json=keys.body(app_id), headers=alice),
+        402,
+        "NOT_PAID",
     )
+    assert [r.text for r in api.deliver()] == ["success", "success"]
+    paid = api.http.get(f"/v1/applications/{app_id}", headers=alice).json()
+    assert paid["state"] == "paid"
+    assert [h["actor"] for h in paid["history"] if h["to_state"] == "paid"] == [
+        f"billing:{started['order_id']}"
+    ]
     problem(api.http.post(f"/v1/applications/{app_id}/payment", headers=alice), 409, "ALREADY_PAID")
+    order = api.http.get(f"/v1/billing/orders/{started['order_id']}", headers=alice).json()
+    assert (order["application_id"], order["kind"], order["years"]) == (app_id, "new", 2)
+    bills = api.http.get("/v1/billing/bills", headers=alice).json()
+    assert [(b["order"]["order_id"], b["order"]["state"]) for b in bills["items"]] == [
+        (started["order_id"], "paid")
+    ]
 
     # Download: issued, committed on chain, both chains verify with openssl.
     got = api.http.post(
@@ -256,7 +277,7 @@ def test_claim_reject_resubmit_approve_pay_download_renew_revoke(
     renewal_id = renewal.json()["id"]
     assert api.http.post(f"/v1/applications/{renewal_id}/submit", headers=alice).status_code == 200
     assert review(api, renewal_id).status_code == 200
-    assert api.http.post(f"/v1/applications/{renewal_id}/payment", headers=alice).status_code == 200
+    assert api.pay(alice, renewal_id)["fee_fen"] == 24_000  # renewal: 80% of new
     new_keys = Keys.new()
     problem(
         api.http.post(
