@@ -30,7 +30,7 @@ import hmac
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Annotated, Literal, Protocol
 
@@ -82,6 +82,9 @@ class IndexLag(Protocol):
     """The part of ``huren.node.indexer.Indexer`` the API uses."""
 
     confirmations: int
+
+    def subscribe(self, listener: Callable[[tuple[int, bytes]], None]) -> None: ...
+
     last_error: BaseException | None
 
     def lag(self) -> int: ...
@@ -330,6 +333,8 @@ def install_state(app: FastAPI, node: NodeServices) -> None:
     app.state.sessions = session_factory(engine)
     app.state.lag_probe = LagProbe(node.indexer)
     app.state.index_cache = IndexCache(max_answers=node.settings.recognition_answer_cache)
+    if node.indexer is not None:  # (an app over a node without a chain, in tests)
+        node.indexer.subscribe(app.state.index_cache.publish)  # new blocks, without a read
     app.state.key_cache = platform_keys.KeyCache()
     app.state.read_in_loop = engine.dialect.name == "sqlite"
     app.state.loop_reads = LoopReads(engine)

@@ -38,6 +38,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
@@ -164,6 +165,7 @@ class Indexer:
         self.max_blocks = max_blocks
         self.reorg_window = reorg_window
         self.last_error: BaseException | None = None  # the run loop's last failure
+        self._listeners: list[Callable[[tuple[int, bytes]], None]] = []
         self._addresses = (deployment.consortium, deployment.registry)
         self._anchor = max(deployment.block_number - 1, 0)
 
@@ -185,6 +187,7 @@ class Indexer:
             target = head - self.confirmations
             start = state.block_number + 1
             if target < start:
+                self._publish((state.block_number, state.block_hash))
                 return IndexProgress(None, None, 0, state.block_number, head, target, undone)
             end = min(target, start + limit - 1)
             try:
@@ -193,8 +196,22 @@ class Indexer:
                 log.info("blocks %d..%d changed while being read; starting over", start, end)
                 continue
             self._commit(state, fetched)
+            self._publish((end, fetched.end_hash))
             return IndexProgress(start, end, len(fetched.events), end, head, target, undone)
         raise IndexerError(f"the chain kept changing during {MAX_ATTEMPTS} attempts")
+
+    def subscribe(self, listener: Callable[[tuple[int, bytes]], None]) -> None:
+        """Have ``listener`` told the checkpoint after every step, once its transaction has
+        committed (also when nothing was indexed, and after a reorganization moved it back):
+        in-process caches of the index learn of new blocks without reading the database."""
+        self._listeners.append(listener)
+
+    def _publish(self, checkpoint: tuple[int, bytes]) -> None:
+        for listener in self._listeners:
+            try:
+                listener(checkpoint)
+            except Exception:  # a cache's failure must not stop indexing
+                log.exception("a checkpoint listener failed")
 
     def checkpoint(self) -> tuple[int, bytes] | None:
         """(number, hash) of the last indexed block; None before the first step."""

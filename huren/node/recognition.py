@@ -498,6 +498,48 @@ class IndexCache:
         self.max_entries = max_entries  # unknown platform ids are cached too: keep it bounded
         self.max_answers = max_answers  # 0: never reuse an answer
         self._snapshot: _Snapshot | None = None
+        self._published: Checkpoint = None
+
+    def publish(self, checkpoint: Checkpoint) -> None:
+        """The checkpoint the index's only writer (this process's indexer) has committed
+        (``Indexer.subscribe``): while the cache was read at it, ``answer_now`` answers
+        without reading the database."""
+        self._published = checkpoint
+
+    def answer_now(
+        self,
+        fingerprint: bytes,
+        platform_id: str,
+        action: int,
+        *,
+        lag: int | None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> RecognitionAnswer | None:
+        """The answer about now that ``recognize`` would give at the published checkpoint,
+        from the answers settled there; None when there is none (ask ``recognize``). The
+        same answer as reading the index at that checkpoint: only the indexer writes the
+        index, and it publishes each checkpoint once its transaction has committed, so a
+        read at the published checkpoint is one just before any later commit."""
+        published, snapshot = self._published, self._snapshot
+        if published is None or snapshot is None or snapshot.checkpoint != published:
+            return None
+        hit = snapshot.answers.get((fingerprint, platform_id, action))
+        evaluated_at = clock()
+        at = int(evaluated_at.timestamp())
+        if hit is None or not hit.since <= at < hit.until:
+            return None
+        return RecognitionAnswer(
+            fingerprint=fingerprint,
+            platform_id=platform_id,
+            action=action,
+            at=at,
+            recognized=not hit.reasons,
+            reasons=hit.reasons,
+            evidence=hit.evidence,
+            index_lag=lag,
+            indexed_block=published[0],
+            evaluated_at=evaluated_at,
+        )
 
     def at(self, checkpoint: Checkpoint) -> _Snapshot:
         """The rows cached at ``checkpoint`` (a new, empty cache when it moved)."""

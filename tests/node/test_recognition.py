@@ -589,3 +589,48 @@ def test_answers_about_now_are_reused_only_between_the_validity_bounds(
     world.ca_op("zjca").revoke_certificate(staff.fingerprint, RevocationReason.KEY_COMPROMISE)
     world.index()
     assert ask(b - 40) == (Reason.REVOKED, False)  # a new checkpoint: nothing reused
+
+
+def test_answers_about_now_come_without_a_read_at_the_published_checkpoint(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The indexer publishes each checkpoint it committed; while the cache was read at it,
+    ``answer_now`` gives the settled answer without touching the database, and a new block
+    (a revocation) turns it off until a read at the new checkpoint."""
+    ent = cert("ent-published", not_before=int(time.time()) - 100)  # valid now
+    world.record("zjca", [ent])
+    cache = IndexCache()
+    indexer = Indexer(world.engine, world.backend, world.deployment)
+    indexer.subscribe(cache.publish)
+    while not indexer.step().caught_up:
+        pass
+    queries: list[str] = []
+    run = recognition._rows
+
+    def rows_spy(db: ReadTransaction, name: str, *args: Any, **kw: Any) -> Sequence[Any]:
+        queries.append(name)
+        return run(db, name, *args, **kw)
+
+    monkeypatch.setattr(recognition, "_rows", rows_spy)
+    platform, right = "jiaxing-ggzy", int(Right.SIGN)
+    assert cache.answer_now(ent.fingerprint, platform, right, lag=0) is None  # not yet settled
+    with read_transaction(world.engine) as db:
+        read = recognize(db, ent.fingerprint, platform, right, cache=cache, lag=0)
+    queries.clear()
+    settled = cache.answer_now(ent.fingerprint, platform, right, lag=0)
+    assert queries == [] and settled is not None and settled.recognized
+    assert (settled.reasons, settled.evidence, settled.indexed_block) == (
+        read.reasons,
+        read.evidence,
+        read.indexed_block,
+    )
+    assert cache.answer_now(ent.fingerprint, "nantong-ggzy", right, lag=0) is None  # not asked
+
+    world.ca_op("zjca").revoke_certificate(ent.fingerprint, RevocationReason.KEY_COMPROMISE)
+    while not indexer.step().caught_up:
+        pass
+    assert cache.answer_now(ent.fingerprint, platform, right, lag=0) is None  # a new block
+    with read_transaction(world.engine) as db:
+        recognize(db, ent.fingerprint, platform, right, cache=cache, lag=0)
+    again = cache.answer_now(ent.fingerprint, platform, right, lag=0)
+    assert again is not None and again.reasons == Reason.REVOKED

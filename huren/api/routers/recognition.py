@@ -119,6 +119,10 @@ def _answers(
 ) -> list[RecognitionAnswer]:
     right = 0 if action is None else action.right
     answers = recognize_many(db, fingerprints, platform, right, at, lag=lag, cache=cache)
+    return _known_platform(answers, platform)
+
+
+def _known_platform(answers: list[RecognitionAnswer], platform: str) -> list[RecognitionAnswer]:
     if answers and not answers[0].platform_known:
         raise ApiProblem(404, "UNKNOWN_PLATFORM", f"platform {platform!r} is not registered")
     return answers
@@ -136,14 +140,21 @@ async def _recognize(
     lag: int | None,
     shape: Callable[[list[RecognitionAnswer]], T],
 ) -> T:
-    """``shape`` of the answers, read in one transaction: in the event loop for a single
-    fingerprint when the app reads in the loop (SQLite), else in the thread pool."""
+    """``shape`` of the answers: for one certificate about now, settled at the indexer's
+    last checkpoint, from the cache without a read (``IndexCache.answer_now``); else read in
+    one transaction, in the event loop for a single fingerprint when the app reads in the
+    loop (SQLite), else in the thread pool."""
 
     def read(transaction: Callable[[], AbstractContextManager[ReadTransaction]]) -> T:
         with transaction() as db:
             answers = _answers(db, state.index_cache, fingerprints, platform, action, at, lag)
         return shape(answers)
 
+    if at is None and len(fingerprints) == 1:  # settled at the indexer's last checkpoint?
+        right = 0 if action is None else int(action.right)
+        hit = state.index_cache.answer_now(fingerprints[0], platform, right, lag=lag)
+        if hit is not None:
+            return shape(_known_platform([hit], platform))
     if state.read_in_loop and len(fingerprints) == 1:
         return read(state.loop_reads.transaction)
     return await run_in_threadpool(read, lambda: read_transaction(state.read_engine))
