@@ -18,14 +18,18 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 
 from huren.api import problems
 from huren.api.routers import billing
+from huren.node import enterprises
 from huren.node.billing.bank_sim import SimulatedBank
 from huren.node.billing.cards import SMS_PURPOSE_BIND_CARD
 from huren.node.billing.gateway_sim import Outcome, SimulatedGateway
 from huren.node.billing.service import BillingService
+from huren.node.db.engine import write_session
+from huren.node.enterprises import Role
 from tests.api.conftest import ApiEnv
 from tests.node.billing.test_cards import ICBC_CARD, PHONE
 
 USCC = "91350100M000100Y43"
+OTHER_USCC = "91110000802100433B"  # a second well-formed USCC (GB 32100 check digit holds)
 _PHONES = itertools.count(1)
 
 
@@ -53,6 +57,13 @@ class Caller:
     def gateway(self) -> SimulatedGateway:
         assert isinstance(self.billing.gateway, SimulatedGateway)
         return self.billing.gateway
+
+    def enterprise(self, role: Role = Role.ADMIN, uscc: str = USCC) -> str:
+        """The id of an enterprise this person belongs to with ``role``."""
+        with write_session(self.env.services.engine) as session:
+            ent = enterprises.ensure_enterprise(session, "测试企业有限公司", uscc, now=1)
+            enterprises.set_member(session, ent.id, self.account, role, now=1)
+            return ent.id
 
     def get(self, path: str, **params: Any) -> Any:
         return self.env.http.get(f"/v1/billing{path}", headers=self.headers, params=params)
@@ -128,7 +139,7 @@ def test_prices_and_a_new_version(env: ApiEnv) -> None:
 
 def test_order_pay_notify_and_status(env: ApiEnv) -> None:
     caller = Caller(env)
-    order = caller.order(enterprise_ref="ent-1")
+    order = caller.order(enterprise_ref=caller.enterprise(Role.STAFF))
     assert (order["state"], order["amount"]) == ("created", "300.00")
     again = caller.post(
         "/orders", {k: order[k] for k in ("application_id", "ca_id", "kind", "years")}
@@ -192,12 +203,14 @@ def test_refund_after_rejection(env: ApiEnv) -> None:
 
 def test_bills_filters_and_pages(env: ApiEnv) -> None:
     caller = Caller(env)
-    orders = [caller.paid_order(enterprise_ref="ent-bills") for _ in range(3)]
+    ent = caller.enterprise()
+    earlier = caller.get("/bills", enterprise=ent).json()["total"]  # the module's other tests
+    orders = [caller.paid_order(enterprise_ref=ent) for _ in range(3)]
     caller.order()
     page = caller.get("/bills", page_size=2, state="paid").json()
     assert (page["total"], len(page["items"])) == (3, 2)
     assert caller.get("/bills", month="2000-01").json()["total"] == 0
-    assert caller.get("/bills", enterprise="ent-bills").json()["total"] == 3
+    assert caller.get("/bills", enterprise=ent).json()["total"] == earlier + 3
     assert problem_code(caller.get("/bills", month="2026-13"), 422) == "INVALID_BILL_QUERY"
     detail = caller.get(f"/bills/{orders[0]['order_id']}").json()
     assert [p["state"] for p in detail["payments"]] == ["succeeded"]
@@ -290,3 +303,18 @@ def test_outside_dev_billing_without_a_gateway_answers_503(env: ApiEnv) -> None:
     app.state.account_services = env.http.app.state.account_services
     prices = TestClient(app).get("/v1/billing/prices", headers=Caller(env).headers)
     assert problem_code(prices, 503) == "BILLING_UNAVAILABLE"
+
+
+def test_an_enterprises_bills_are_its_admins(env: ApiEnv) -> None:
+    """Only the enterprise's admin sees its bills and invoices; only a member tags an order
+    with it."""
+    admin, staff, stranger = Caller(env), Caller(env), Caller(env)
+    ent = admin.enterprise(uscc=OTHER_USCC)
+    staff.enterprise(Role.STAFF, uscc=OTHER_USCC)
+    staff.paid_order(enterprise_ref=ent)
+    assert admin.get("/bills", enterprise=ent).json()["total"] == 1
+    assert problem_code(staff.get("/bills", enterprise=ent), 403) == "NOT_ENTERPRISE_ADMIN"
+    assert problem_code(stranger.get("/invoices", enterprise=ent), 403) == "NOT_ENTERPRISE_MEMBER"
+    body = {"application_id": "app-x", "ca_id": "zjca", "kind": "new", "years": 1}
+    tagged = stranger.post("/orders", {**body, "enterprise_ref": ent})
+    assert problem_code(tagged, 403) == "NOT_ENTERPRISE_MEMBER"

@@ -34,6 +34,7 @@ from huren.api.billing_schemas import (
 )
 from huren.api.deps import AdminDep, NodeServices
 from huren.api.problems import PROBLEM_RESPONSES, ApiProblem
+from huren.node import enterprises
 from huren.node.billing.errors import OrderNotFound
 from huren.node.billing.invoices import InvoiceRequest
 from huren.node.billing.money import parse_yuan
@@ -113,7 +114,10 @@ def publish(_: AdminDep, billing: BillingDep, body: PriceListIn) -> PriceListOut
 
 @router.post("/orders", status_code=status.HTTP_201_CREATED)
 def create_order(account: AccountDep, billing: BillingDep, body: OrderIn) -> OrderOut:
-    """The order of an application (the same application gets its existing order back)."""
+    """The order of an application (the same application gets its existing order back);
+    tagging it with an enterprise takes being one of its members."""
+    if body.enterprise_ref is not None:
+        enterprises.require_role(billing.engine, body.enterprise_ref, account, admin=False)
     order = billing.orders.create(
         application_id=body.application_id,
         account_ref=account,
@@ -177,7 +181,11 @@ def bills(
 ) -> BillPageOut:
     """The account's (or an enterprise's) bills, newest first; month in China time."""
     found = billing.bills.list(
-        owner_of(account, enterprise), month=month, state=state, page=page, page_size=page_size
+        owner_of(account, enterprise, billing.engine),
+        month=month,
+        state=state,
+        page=page,
+        page_size=page_size,
     )
     return BillPageOut.of(found)
 
@@ -186,7 +194,9 @@ def bills(
 def bill(
     account: AccountDep, billing: BillingDep, order_id: _Id, enterprise: _Enterprise = None
 ) -> BillDetailOut:
-    return BillDetailOut.of_detail(billing.bills.detail(owner_of(account, enterprise), order_id))
+    return BillDetailOut.of_detail(
+        billing.bills.detail(owner_of(account, enterprise, billing.engine), order_id)
+    )
 
 
 @router.get("/invoiceable")
@@ -194,13 +204,13 @@ def invoiceable(
     account: AccountDep, billing: BillingDep, enterprise: _Enterprise = None
 ) -> list[OrderOut]:
     """Paid orders not yet invoiced: what the invoice page lets the user pick."""
-    return orders_out(billing.invoices.invoiceable(owner_of(account, enterprise)))
+    return orders_out(billing.invoices.invoiceable(owner_of(account, enterprise, billing.engine)))
 
 
 @router.post("/invoices", status_code=status.HTTP_201_CREATED)
 def issue_invoice(account: AccountDep, billing: BillingDep, body: InvoiceIn) -> InvoiceOut:
     request = InvoiceRequest(tuple(body.order_ids), body.title, body.tax_number, body.email)
-    owner = owner_of(account, body.enterprise_ref)
+    owner = owner_of(account, body.enterprise_ref, billing.engine)
     return InvoiceOut.of(billing.invoices.issue(owner, request, actor=account))
 
 
@@ -208,14 +218,17 @@ def issue_invoice(account: AccountDep, billing: BillingDep, body: InvoiceIn) -> 
 def invoices(
     account: AccountDep, billing: BillingDep, enterprise: _Enterprise = None
 ) -> list[InvoiceOut]:
-    return [InvoiceOut.of(i) for i in billing.invoices.list(owner_of(account, enterprise))]
+    return [
+        InvoiceOut.of(i)
+        for i in billing.invoices.list(owner_of(account, enterprise, billing.engine))
+    ]
 
 
 @router.get("/invoices/{invoice_id}/pdf", response_class=Response)
 def invoice_pdf(
     account: AccountDep, billing: BillingDep, invoice_id: _Id, enterprise: _Enterprise = None
 ) -> Response:
-    pdf = billing.invoices.pdf(owner_of(account, enterprise), invoice_id)
+    pdf = billing.invoices.pdf(owner_of(account, enterprise, billing.engine), invoice_id)
     disposition = f'attachment; filename="{invoice_id}.pdf"'
     return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
 

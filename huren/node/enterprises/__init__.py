@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from huren.node.db.enterprises_tables import Enterprise, EnterpriseMember
@@ -26,6 +27,8 @@ __all__ = [
     "EnterpriseNotFound",
     "EnterpriseView",
     "InvalidEnterprise",
+    "NotEnterpriseAdmin",
+    "NotEnterpriseMember",
     "Role",
     "admin_of",
     "by_uscc",
@@ -33,6 +36,7 @@ __all__ = [
     "checked_name",
     "checked_uscc",
     "ensure_enterprise",
+    "require_role",
     "role_of",
     "set_member",
 ]
@@ -61,6 +65,16 @@ class EnterpriseClaimed(EnterpriseError):
 
 class AlreadyMember(EnterpriseError):
     code = "ALREADY_MEMBER"
+
+
+class NotEnterpriseMember(EnterpriseError):
+    status = 403
+    code = "NOT_ENTERPRISE_MEMBER"
+
+
+class NotEnterpriseAdmin(EnterpriseError):
+    status = 403
+    code = "NOT_ENTERPRISE_ADMIN"
 
 
 class Role(StrEnum):
@@ -138,6 +152,18 @@ def admin_of(session: Session, enterprise_id: str) -> str | None:
 def role_of(session: Session, enterprise_id: str, account_id: str) -> Role | None:
     row = session.get(EnterpriseMember, (enterprise_id, account_id))
     return None if row is None else Role(row.role)
+
+
+def require_role(engine: Engine, enterprise_id: str, account_id: str, *, admin: bool) -> Role:
+    """The account's role in the enterprise, which it must have (``admin``: as its admin):
+    what another service asks before acting for an enterprise (its bills, say)."""
+    with Session(engine) as session:
+        role = role_of(session, enterprise_id, account_id)
+    if role is None:
+        raise NotEnterpriseMember("you do not belong to this enterprise")
+    if admin and role != Role.ADMIN:
+        raise NotEnterpriseAdmin("only the enterprise's admin may do this")
+    return role
 
 
 def set_member(
