@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 
 from huren.node.billing.errors import InvalidTaxNumber
+from huren.node.identity import checks as identity_checks
+from huren.node.identity.checks import USCC_ALPHABET
 
 __all__ = ["USCC_ALPHABET", "normalize_tax_number", "uscc_check_character"]
 
-USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC = re.compile(f"[{USCC_ALPHABET}]{{18}}")
 _OLD_15 = re.compile(r"[0-9]{6}[0-9A-Z]{8}[0-9X]")
 _NEW_20 = re.compile(r"[0-9A-Z]{20}")
@@ -25,10 +25,10 @@ _NEW_20 = re.compile(r"[0-9A-Z]{20}")
 
 def uscc_check_character(first17: str) -> str:
     """The GB 32100 check character of a USCC's first 17 characters."""
-    if len(first17) != 17 or any(c not in USCC_ALPHABET for c in first17):
-        raise InvalidTaxNumber("a USCC's first 17 characters come from its 31-letter alphabet")
-    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
-    return USCC_ALPHABET[(31 - total % 31) % 31]
+    try:
+        return identity_checks.uscc_check_character(first17)
+    except ValueError as exc:
+        raise InvalidTaxNumber(str(exc)) from None
 
 
 def normalize_tax_number(text: str) -> str:

@@ -100,9 +100,18 @@ def check_bank_card(card_number: str) -> str:
 
 
 # GB 32100: 31 characters (no I, O, S, V, Z); weights 3^i mod 31; check = (31 - sum mod 31) mod 31
-_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = [pow(3, i, 31) for i in range(17)]
-_USCC = re.compile(rf"[1-9AY][{_USCC_ALPHABET}]\d{{6}}[{_USCC_ALPHABET}]{{10}}")
+_USCC = re.compile(rf"[1-9AY][{USCC_ALPHABET}]\d{{6}}[{USCC_ALPHABET}]{{10}}")
+
+
+def uscc_check_character(first17: str) -> str:
+    """The GB 32100 check character of a USCC's first 17 characters (all of its alphabet;
+    ``ValueError`` otherwise): the one computation the identity, PKI and billing checks share."""
+    if len(first17) != 17 or any(c not in USCC_ALPHABET for c in first17):
+        raise ValueError("a USCC's first 17 characters come from its 31-letter alphabet")
+    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
 def check_uscc(uscc: str) -> str:
@@ -111,7 +120,6 @@ def check_uscc(uscc: str) -> str:
     value = uscc.strip().upper()
     if _USCC.fullmatch(value) is None:
         raise InvalidUscc("a USCC has 18 characters of GB 32100's alphabet")
-    total = sum(_USCC_ALPHABET.index(c) * w for c, w in zip(value[:17], _USCC_WEIGHTS, strict=True))
-    if _USCC_ALPHABET[(31 - total % 31) % 31] != value[17]:
+    if uscc_check_character(value[:17]) != value[17]:
         raise InvalidUscc("the USCC's check character is wrong")
     return value

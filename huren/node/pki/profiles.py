@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 
+from huren.node.identity.checks import USCC_ALPHABET, uscc_check_character
 from huren.node.pki.ca import CertificateAuthority
 from huren.node.pki.errors import InvalidIssuanceRequest, InvalidSubject
 from huren.registry.types import CertificateKind, KeyUsage
@@ -47,16 +48,8 @@ __all__ = [
 # id-kp-documentSigning (RFC 9336): signing bid documents is what the signing key is for.
 DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
 MAX_NAME = 64  # ub-common-name / ub-organization-name (RFC 5280 appendix A)
-_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # GB 32100-2015: no I, O, Z, S, V
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 LeafPublicKey = ed25519.Ed25519PublicKey | x25519.X25519PublicKey
-
-
-def uscc_check_character(first17: str) -> str:
-    """The GB 32100-2015 check character of a unified social credit code's first 17."""
-    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
-    return _USCC_CHARS[(31 - total % 31) % 31]
 
 
 def _name(value: str, what: str) -> str:
@@ -78,7 +71,7 @@ class EnterpriseSubject:
         if (
             not isinstance(code, str)
             or len(code) != 18
-            or any(c not in _USCC_CHARS for c in code)
+            or any(c not in USCC_ALPHABET for c in code)
             or uscc_check_character(code[:17]) != code[17]
         ):
             raise InvalidSubject(f"{code!r} is not a valid unified social credit code")
