@@ -163,12 +163,28 @@ def _service(exc: AccountError | IdentityError | MessageError | PortError) -> JS
     return problem(exc.status, exc.code, str(exc), headers=headers, **extra)
 
 
+# FastAPI's answer to a body it could not read (JSON that is not UTF-8, a broken form): a bare
+# 400 with this detail. Clients get it as the 422 VALIDATION_FAILED that invalid JSON gets.
+_UNPARSABLE_BODY = "There was an error parsing the body"
+
+
+def _unparsable_body(exc: StarletteHTTPException) -> bool:
+    return exc.status_code == 400 and exc.detail == _UNPARSABLE_BODY
+
+
 def handle(exc: BaseException) -> JSONResponse:
     """The response for any exception (the single place where errors become HTTP)."""
     if isinstance(exc, ApiProblem):
         return problem(exc.status, exc.code, exc.detail, headers=exc.headers)
     if isinstance(exc, RequestValidationError):
         return _validation(exc)
+    if isinstance(exc, StarletteHTTPException) and _unparsable_body(exc):
+        return problem(
+            422,
+            "VALIDATION_FAILED",
+            "body: cannot be parsed (JSON must be UTF-8)",
+            errors=[{"loc": ["body"], "msg": "cannot be parsed", "type": "json_invalid"}],
+        )
     if isinstance(exc, StarletteHTTPException):
         code = _HTTP_CODES.get(exc.status_code, f"HTTP_{exc.status_code}")
         return problem(exc.status_code, code, str(exc.detail), headers=exc.headers)

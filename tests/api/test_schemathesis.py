@@ -193,3 +193,30 @@ def _summary(failures: list[str]) -> str:
     """Each distinct failure once: its first lines (operation, caller, check, status)."""
     distinct = sorted({"\n".join(f.splitlines()[:6]) for f in failures})
     return f"{len(failures)} failures, {len(distinct)} distinct:\n\n" + "\n\n".join(distinct)
+
+
+# Cases the fuzzer found, kept as regression tests (each fixed in its own commit).
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "caller"),
+    [
+        ("POST", "/v1/consortium/proposals", "admin"),
+        ("POST", "/v1/recognition/batch", "platform"),
+        ("POST", "/v1/platform-keys", "admin"),
+        ("POST", "/v1/pki/certificates/{fp}/revocation", "admin"),
+        ("POST", "/v1/auth/sms-codes", "none"),
+    ],
+)
+def test_json_body_that_is_not_utf8_is_validation_failed(
+    env: ApiEnv, fuzz: Fuzz, method: str, path: str, caller: str
+) -> None:
+    """Was a 400 HTTP_400 (FastAPI's bare 'error parsing the body'), undocumented and with
+    no real code; invalid JSON already was 422 VALIDATION_FAILED."""
+    url = path.format(fp="ab" * 32)
+    headers = {**fuzz.credentials[caller], "Content-Type": "application/json"}
+    response = env.http.request(method, url, content=b"\x1ex\xff\xfe{", headers=headers)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == "VALIDATION_FAILED" and body["errors"][0]["type"] == "json_invalid"
