@@ -34,7 +34,15 @@ from huren.node.recognition import RecognitionError
 from huren.registry.backend import BackendError, ChainUnavailable
 from huren.registry.errors_base import ContractError, RegistryError
 
-__all__ = ["PROBLEM_RESPONSES", "ApiProblem", "install", "problem", "upper_snake"]
+__all__ = [
+    "CHAIN_WRITE_RESPONSES",
+    "PROBLEM_RESPONSES",
+    "ApiProblem",
+    "install",
+    "problem",
+    "problem_response",
+    "upper_snake",
+]
 
 log = logging.getLogger(__name__)
 
@@ -255,11 +263,20 @@ _PROBLEM_SCHEMA = {
 }
 
 
-def _described(description: str) -> dict[str, Any]:
+def problem_response(description: str) -> dict[str, Any]:
+    """An OpenAPI response of problem JSON (for a router's ``responses``)."""
     return {"description": description, "content": {MEDIA_TYPE: {"schema": _PROBLEM_SCHEMA}}}
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: _described("No valid credentials (UNAUTHENTICATED, INVALID_PLATFORM_KEY)"),
-    422: _described("Malformed input (VALIDATION_FAILED, MALFORMED_CERTIFICATE, ...)"),
+    401: problem_response("No valid credentials (UNAUTHENTICATED, INVALID_PLATFORM_KEY)"),
+    422: problem_response("Malformed input (VALIDATION_FAILED, MALFORMED_CERTIFICATE, ...)"),
+}
+# What a transaction through the node's operator account may meet besides bad input.
+CHAIN_WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    403: problem_response("ADMIN_ONLY, or the chain refused the operator (NOT_A_MEMBER, ...)"),
+    404: problem_response("Unknown on chain (UNKNOWN_PROPOSAL, UNKNOWN_CA, ...)"),
+    409: problem_response("The chain's state forbids it (PROPOSAL_NOT_OPEN, ALREADY_VOTED, ...)"),
+    502: problem_response("The chain answered unexpectedly (CHAIN_ERROR)"),
+    503: problem_response("The chain cannot be reached (CHAIN_UNAVAILABLE)"),
 }

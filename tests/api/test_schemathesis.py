@@ -220,3 +220,33 @@ def test_json_body_that_is_not_utf8_is_validation_failed(
     assert response.headers["content-type"] == "application/problem+json"
     body = response.json()
     assert body["code"] == "VALIDATION_FAILED" and body["errors"][0]["type"] == "json_invalid"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "caller", "body", "status"),
+    [
+        ("DELETE", "/v1/platform-keys/{key_id}", "admin", None, 404),
+        ("GET", "/v1/platform-keys", "platform", None, 403),
+        ("POST", "/v1/platform-keys", "admin", {"platform": "no-such-platform"}, 404),
+        ("POST", "/v1/consortium/proposals", "platform", {"kind": "set_quorum"}, 403),
+        ("POST", "/v1/consortium/proposals/{proposal_id}/votes", "admin", {"support": True}, 404),
+        ("POST", "/v1/pki/certificates/{fingerprint}/revocation", "platform", None, 403),
+    ],
+)
+def test_answers_found_undocumented_are_documented(
+    env: ApiEnv,
+    fuzz: Fuzz,
+    method: str,
+    path: str,
+    caller: str,
+    body: dict[str, Any] | None,
+    status: int,
+) -> None:
+    """Were answers the OpenAPI document did not list for the operation (ADMIN_ONLY, unknown
+    platform keys and proposals, the chain's refusals)."""
+    url = path.format(key_id="no-such-key", proposal_id=2**40, fingerprint="ab" * 32)
+    response = env.http.request(method, url, json=body, headers=fuzz.credentials[caller])
+    assert response.status_code == status, response.text
+    documented = fuzz.schema.raw_schema["paths"][path][method.lower()]["responses"]
+    assert str(status) in documented
+    assert "application/problem+json" in documented[str(status)]["content"]
