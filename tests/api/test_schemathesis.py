@@ -1,8 +1,9 @@
 """Schemathesis over every operation of the app's OpenAPI document, in-process against a
 seeded dev node: generated valid and invalid requests, as four kinds of caller (nobody, a
 platform key, the node-admin key, an account's access token logged in through the SMS
-simulator). No answer may be a 5xx, a documented response must match its schema and content
-type, and every 4xx must be problem JSON with a machine-readable ``code``.
+simulator). No answer may be a 500 (a 502-504 only where the operation documents it), every
+status, content type and body must be as documented, invalid requests must be refused, and
+every error must be problem JSON with a machine-readable ``code`` (docs/api-robustness.md).
 
 The operations come from the OpenAPI document at run time, so routes added later are fuzzed
 without touching this file. Runs are derandomized with few examples per operation, so they
