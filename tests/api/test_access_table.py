@@ -120,12 +120,11 @@ def _signed_in(callers: Callers, caller: str) -> tuple[TestClient, str]:
 
 
 def _console_outcome(callers: Callers, method: str, path: str, caller: str) -> str:
-    client, csrf = _signed_in(callers, caller)
-    if (method, path) == ("POST", "/console/login"):
-        client.cookies.clear()  # signing in again: only the form's key counts
+    if (method, path) == ("POST", "/console/login"):  # the key in the form is the caller
         client, csrf = _signed_in(callers, "none")
-        data = {"key": callers.keys[caller], "csrf": csrf}
+        data: dict[str, str] | None = {"key": callers.keys[caller], "csrf": csrf}
     else:
+        client, csrf = _signed_in(callers, caller)
         data = {"csrf": csrf} if method == "POST" else None
     response = client.request(
         method,
