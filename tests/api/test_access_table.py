@@ -64,7 +64,7 @@ def app_routes(app: FastAPI) -> set[tuple[str, str]]:
     }
     for route in iter_route_contexts(app.routes):  # into included routers too
         if isinstance(route.original_route, APIRoute | Route):
-            path = _PARAM.sub(r"{\1}", route.path)
+            path = _PARAM.sub(r"{\1}", route.path or "")
             found |= {(m, path) for m in route.methods or () if m != "HEAD"}
     return found
 
