@@ -11,8 +11,10 @@ Every route of the app (method, path) is listed with what each kind of caller ge
 
 On the console (``/console``, HTML) the same keys sign in and a session cookie carries the
 caller; ``401`` there is the login page (a 303 to it, or a bare 401 for the console's script)
-and ``403`` the forbidden page. The console's CA operator and auditor roles have no way to
-sign in yet (docs/console.md): they get columns here when they do.
+and ``403`` the forbidden page. The console's CA operator and auditor roles (accounts
+granted a role, signing in at ``/console/login/account``) are no columns yet: the pages
+only they and the center operator see are ``CENTER_ONLY`` here. The co-signer's device
+routes accept only a device's signature, which none of these callers has (``DEVICE_SIGNED``).
 
 tests/api/test_access_table.py checks that every route of the app is in ``ACCESS`` (a new
 route must be added here) and that each cell holds when called; ``python -m
@@ -45,9 +47,17 @@ PUBLIC: Row = dict.fromkeys(CALLERS, ALLOWED)
 ANY_KEY: Row = {"none": "401", "platform": ALLOWED, "admin": ALLOWED, "account": "401"}
 ADMIN_ONLY: Row = {"none": "401", "platform": "403", "admin": ALLOWED, "account": "401"}
 ACCOUNT: Row = {"none": "401", "platform": "401", "admin": "401", "account": ALLOWED}
+# The co-signer's device routes take only a device's signature over the request
+# (X-Huren-Device, ...): no key or token is one, so every caller here is a 401
+# DEVICE_AUTH_FAILED, checked before the body or the service (tests/node/cosigner and
+# tests/api/test_cosigner_api.py sign real requests).
+DEVICE_SIGNED: Row = dict.fromkeys(CALLERS, "401")
 # Console pages: a session signed in with a platform key or the admin key.
 SIGNED_IN: Row = ANY_KEY
 GOVERN: Row = ADMIN_ONLY
+# Pages of the center operator (the admin key) and of roles that are no column here
+# (auditor: the audit pages; CA operator: the CA pages; roles: the center operator only).
+CENTER_ONLY: Row = ADMIN_ONLY
 
 ACCESS: dict[tuple[str, str], Row] = {
     # health and the API's own description
@@ -113,6 +123,63 @@ ACCESS: dict[tuple[str, str], Row] = {
     ("DELETE", "/v1/messages/{message_id}"): ACCOUNT,
     ("POST", "/v1/messages/{message_id}/read"): ACCOUNT,
     ("POST", "/v1/internal/messages"): ADMIN_ONLY,  # the node's services post to inboxes
+    # certificate applications and the holder's certificates: the applicant's own
+    ("POST", "/v1/applications"): ACCOUNT,
+    ("GET", "/v1/applications"): ACCOUNT,
+    ("GET", "/v1/applications/staff-requests"): ACCOUNT,
+    ("GET", "/v1/applications/{application_id}"): ACCOUNT,
+    ("PATCH", "/v1/applications/{application_id}"): ACCOUNT,
+    ("PUT", "/v1/applications/{application_id}/attachments/{kind}"): ACCOUNT,
+    ("GET", "/v1/applications/{application_id}/form.pdf"): ACCOUNT,
+    ("POST", "/v1/applications/{application_id}/submit"): ACCOUNT,
+    ("POST", "/v1/applications/{application_id}/admin-review"): ACCOUNT,
+    ("POST", "/v1/applications/{application_id}/payment"): ACCOUNT,
+    ("POST", "/v1/applications/{application_id}/download"): ACCOUNT,
+    ("GET", "/v1/holder/certificates"): ACCOUNT,
+    ("GET", "/v1/holder/certificates/{fingerprint}"): ACCOUNT,
+    ("POST", "/v1/holder/certificates/{fingerprint}/revocation"): ACCOUNT,
+    # a CA's review queue: the node-admin key naming a CA the node serves (for now)
+    ("GET", "/v1/ca/{ca_id}/applications"): ADMIN_ONLY,
+    ("GET", "/v1/ca/{ca_id}/applications/{application_id}"): ADMIN_ONLY,
+    ("GET", "/v1/ca/{ca_id}/applications/{application_id}/attachments/{kind}"): ADMIN_ONLY,
+    ("POST", "/v1/ca/{ca_id}/applications/{application_id}/approve"): ADMIN_ONLY,
+    ("POST", "/v1/ca/{ca_id}/applications/{application_id}/reject"): ADMIN_ONLY,
+    # billing: an account's orders, bills, invoices and cards; prices and refunds by the
+    # node's operator; the payment gateway's notification carries the gateway's signature
+    ("GET", "/v1/billing/prices"): ACCOUNT,
+    ("POST", "/v1/billing/price-lists"): ADMIN_ONLY,
+    ("POST", "/v1/billing/orders"): ACCOUNT,
+    ("GET", "/v1/billing/orders/{order_id}"): ACCOUNT,
+    ("POST", "/v1/billing/orders/{order_id}/pay"): ACCOUNT,
+    ("POST", "/v1/billing/applications/{application_id}/refund"): ADMIN_ONLY,
+    ("POST", "/v1/billing/notify"): PUBLIC,  # the gateway's signature decides (else 4xx)
+    ("GET", "/v1/billing/bills"): ACCOUNT,
+    ("GET", "/v1/billing/bills/{order_id}"): ACCOUNT,
+    ("GET", "/v1/billing/invoiceable"): ACCOUNT,
+    ("POST", "/v1/billing/invoices"): ACCOUNT,
+    ("GET", "/v1/billing/invoices"): ACCOUNT,
+    ("GET", "/v1/billing/invoices/{invoice_id}/pdf"): ACCOUNT,
+    ("POST", "/v1/billing/bank-cards"): ACCOUNT,
+    ("GET", "/v1/billing/bank-cards"): ACCOUNT,
+    ("DELETE", "/v1/billing/bank-cards/{card_id}"): ACCOUNT,
+    # the co-signer: node services with the admin key; the rest is the holder's device
+    ("POST", "/v1/cosigner/tickets"): ADMIN_ONLY,
+    ("POST", "/v1/cosigner/enrolments/{enrolment_id}/certificates"): ADMIN_ONLY,
+    ("POST", "/v1/cosigner/enrolments/{enrolment_id}/unlock"): ADMIN_ONLY,
+    ("POST", "/v1/cosigner/enrolments"): DEVICE_SIGNED,
+    ("POST", "/v1/cosigner/enrolments/{enrolment_id}/finish"): DEVICE_SIGNED,
+    ("POST", "/v1/cosigner/signings"): DEVICE_SIGNED,
+    ("POST", "/v1/cosigner/signings/{signing_id}/share"): DEVICE_SIGNED,
+    ("POST", "/v1/cosigner/decryptions"): DEVICE_SIGNED,
+    ("POST", "/v1/cosigner/enrolments/{enrolment_id}/pin"): DEVICE_SIGNED,
+    ("GET", "/v1/cosigner/devices"): DEVICE_SIGNED,
+    ("POST", "/v1/cosigner/devices/{device_id}/revoke"): DEVICE_SIGNED,
+    ("GET", "/v1/cosigner/enrolments"): DEVICE_SIGNED,
+    ("GET", "/v1/cosigner/sessions"): DEVICE_SIGNED,
+    # audit proofs: any key (auditors read)
+    ("GET", "/v1/audit/proofs/inclusion"): ANY_KEY,
+    ("GET", "/v1/audit/proofs/consistency"): ANY_KEY,
+    ("GET", "/v1/audit/checkpoints"): ANY_KEY,
     # the console
     ("GET", "/console"): PUBLIC,  # redirects to the consortium page
     ("GET", "/console/"): PUBLIC,
@@ -131,6 +198,18 @@ ACCESS: dict[tuple[str, str], Row] = {
     ("POST", "/console/proposals/confirm"): GOVERN,
     ("POST", "/console/proposals/{proposal_id}/vote/confirm"): GOVERN,
     ("POST", "/console/proposals/{proposal_id}/vote"): GOVERN,
+    ("POST", "/console/login/account"): PUBLIC,  # a person's phone and password decide
+    ("GET", "/console/audit"): CENTER_ONLY,
+    ("POST", "/console/audit/runs"): CENTER_ONLY,
+    ("GET", "/console/audit/runs/{run_id}"): CENTER_ONLY,
+    ("GET", "/console/audit/runs/{run_id}/progress"): CENTER_ONLY,
+    ("GET", "/console/audit/runs/{run_id}/report.json"): CENTER_ONLY,
+    ("GET", "/console/ca"): CENTER_ONLY,
+    ("GET", "/console/ca/{ca_id}"): CENTER_ONLY,
+    ("GET", "/console/ca/{ca_id}/{which}.pem"): CENTER_ONLY,
+    ("GET", "/console/roles"): CENTER_ONLY,
+    ("POST", "/console/roles"): CENTER_ONLY,
+    ("POST", "/console/roles/{grant_id}/revoke"): CENTER_ONLY,
 }
 
 
@@ -164,9 +243,12 @@ def render_markdown() -> str:
         "✓: past authentication and authorization (the answer then depends on the input);",
         "401: credentials this route does not accept (problem JSON `UNAUTHENTICATED`,",
         "`INVALID_PLATFORM_KEY`, `INVALID_TOKEN`); 403: known but not permitted (`ADMIN_ONLY`).",
-        "On the console (`/console`) a session cookie signed in with the key carries the",
+        "The co-signer's device routes take only the holder's device signature",
+        "(`X-Huren-Device`, ...; docs/cosigner.md): 401 `DEVICE_AUTH_FAILED` to every caller",
+        "here. On the console (`/console`) a session cookie signed in with the key carries the",
         "caller; 401 is the login page, 403 the forbidden page. The console's CA operator and",
-        "auditor roles cannot sign in yet; they get columns when they can.",
+        "auditor roles (accounts granted a role, signing in at `/console/login/account`) are",
+        "not columns yet: their pages show here as the center operator's (admin).",
         "",
         "| method | path | " + " | ".join(CALLERS) + " |",
         "|---|---|" + "---|" * len(CALLERS),

@@ -29,6 +29,17 @@ SAMPLES = {
     "encoded": "MAo=",
     "message_id": "1",
     "certify_id": "no-such-certification",
+    "application_id": "0" * 16,
+    "kind": "business_licence",
+    "order_id": "no-such-order",
+    "invoice_id": "no-such-invoice",
+    "card_id": "no-such-card",
+    "enrolment_id": "0" * 32,
+    "signing_id": "0" * 32,
+    "device_id": "0" * 32,
+    "run_id": "1",
+    "which": "root",
+    "grant_id": "1",
 }
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 _PARAM = re.compile(r"\{([^}:]+)(?::[^}]+)?\}")
@@ -123,6 +134,9 @@ def _console_outcome(callers: Callers, method: str, path: str, caller: str) -> s
     if (method, path) == ("POST", "/console/login"):  # the key in the form is the caller
         client, csrf = _signed_in(callers, "none")
         data: dict[str, str] | None = {"key": callers.keys[caller], "csrf": csrf}
+    elif (method, path) == ("POST", "/console/login/account"):  # a phone and password decide
+        client, csrf = _signed_in(callers, "none")  # none of these callers has them
+        data = {"csrf": csrf}
     else:
         client, csrf = _signed_in(callers, caller)
         data = {"csrf": csrf} if method == "POST" else None
@@ -172,4 +186,5 @@ def test_refusals_are_problem_json(callers: Callers) -> None:
                 "INVALID_PLATFORM_KEY",
                 "INVALID_TOKEN",
                 "ADMIN_ONLY",
+                "DEVICE_AUTH_FAILED",  # the co-signer's device routes
             }, (method, path, response.text)
