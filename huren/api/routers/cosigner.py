@@ -13,14 +13,14 @@ settings (tests put their own, with a clock, on ``app.state.cosigner``).
 from __future__ import annotations
 
 import threading
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 from starlette.concurrency import run_in_threadpool
 
 from huren.api import cosigner_schemas as cs
 from huren.api.deps import AdminDep
-from huren.api.problems import PROBLEM_RESPONSES
+from huren.api.problems import PROBLEM_RESPONSES, problem_response
 from huren.api.schemas import parse_fingerprint
 from huren.node.cosigner import at_rest, enrolment, tickets
 from huren.node.cosigner.auth import SignedRequest, parse_headers
@@ -29,7 +29,16 @@ from huren.node.cosigner.wire import b64d, b64e
 from huren.node.db.cosigner_tables import CosignerDevice
 from huren.node.db.engine import write_session
 
-router = APIRouter(prefix="/v1/cosigner", tags=["co-signer"], responses=PROBLEM_RESPONSES)
+# What the co-signer answers besides bad input (codes in huren.node.cosigner.errors).
+COSIGNER_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **PROBLEM_RESPONSES,
+    401: problem_response("No valid device signature (DEVICE_AUTH_FAILED) or key"),
+    403: problem_response("Refused (ADMIN_ONLY, PIN_PROOF_FAILED, HOLDER_MISMATCH, ...)"),
+    404: problem_response("Unknown (UNKNOWN_ENROLMENT, UNKNOWN_DEVICE, UNKNOWN_SIGNING)"),
+    409: problem_response("The state forbids it (ENROLMENT_STATE, REQUEST_REPLAYED, ...)"),
+    423: problem_response("Locked by wrong PINs (KEY_LOCKED)"),
+}
+router = APIRouter(prefix="/v1/cosigner", tags=["co-signer"], responses=COSIGNER_RESPONSES)
 EnrolmentId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 _create = threading.Lock()
 
