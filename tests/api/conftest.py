@@ -29,7 +29,6 @@ from huren.node.account_services import AccountServices, build_account_services
 from huren.node.applications.wiring import ApplicationServices, build_application_services
 from huren.node.audit.checkpoints import AnchorPolicy, AuditService
 from huren.node.billing.service import BillingService, dev_billing
-from huren.node.billing_sms import AccountSmsCodes
 from huren.node.db.engine import make_engine, migrate, write_session
 from huren.node.indexer import Indexer
 from huren.node.pki.service import Pki
@@ -178,7 +177,8 @@ def env(
     # As Node builds them; no CA is loaded, so CA review names only unknown CAs (404).
     assert services.account_services is not None
     services.pki = Pki(db, (), services.client)
-    services.billing = dev_billing(db, sms=AccountSmsCodes(services.account_services.accounts))
+    # In-memory SMS codes (as the app installs on a hand-built node): tests read them.
+    services.billing = dev_billing(db)
     services.applications = build_application_services(
         db, services.pki, services.account_services, services.billing
     )
