@@ -188,3 +188,16 @@ def test_refusals_are_problem_json(callers: Callers) -> None:
                 "ADMIN_ONLY",
                 "DEVICE_AUTH_FAILED",  # the co-signer's device routes
             }, (method, path, response.text)
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_device_routes_refuse_before_reading_the_request(callers: Callers, caller: str) -> None:
+    """Was a 422 for a body that did not validate (or a 503 without the service) before the
+    device signature was looked at: now the signature is checked first, whatever follows."""
+    key = callers.keys[caller]
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    response = callers.client.post(
+        "/v1/cosigner/signings/not-an-id/share", json={"unexpected": 1}, headers=headers
+    )
+    assert response.status_code == 401, response.text
+    assert response.json()["code"] == "DEVICE_AUTH_FAILED"
