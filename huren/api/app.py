@@ -33,6 +33,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from huren.api import console, problems
 from huren.api.deps import NodeServices, install_state
+from huren.api.query_guard import SingleQueryValues
 from huren.api.routers import (
     account,
     applications,
@@ -97,6 +98,7 @@ def create_app(node: NodeServices) -> FastAPI:
         app.include_router(router)
     app.add_middleware(recognition.FastPath)  # inside BodyLimit: that refuses first
     app.add_middleware(pki.OcspFastPath)
+    app.add_middleware(SingleQueryValues)  # ahead of the fast paths: they answer as the routes
     app.add_middleware(BodyLimit)
     return app
 

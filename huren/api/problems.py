@@ -40,7 +40,15 @@ from huren.node.recognition import RecognitionError
 from huren.registry.backend import BackendError, ChainUnavailable
 from huren.registry.errors_base import ContractError, RegistryError
 
-__all__ = ["PROBLEM_RESPONSES", "ApiProblem", "install", "problem", "upper_snake"]
+__all__ = [
+    "CHAIN_WRITE_RESPONSES",
+    "PROBLEM_RESPONSES",
+    "ApiProblem",
+    "install",
+    "problem",
+    "problem_response",
+    "upper_snake",
+]
 
 log = logging.getLogger(__name__)
 
@@ -178,12 +186,28 @@ def _service(exc: AccountError | IdentityError | MessageError | PortError) -> JS
     return problem(exc.status, exc.code, str(exc), headers=headers, **extra)
 
 
+# FastAPI's answer to a body it could not read (JSON that is not UTF-8, a broken form): a bare
+# 400 with this detail. Clients get it as the 422 VALIDATION_FAILED that invalid JSON gets.
+_UNPARSABLE_BODY = "There was an error parsing the body"
+
+
+def _unparsable_body(exc: StarletteHTTPException) -> bool:
+    return exc.status_code == 400 and exc.detail == _UNPARSABLE_BODY
+
+
 def handle(exc: BaseException) -> JSONResponse:
     """The response for any exception (the single place where errors become HTTP)."""
     if isinstance(exc, ApiProblem):
         return problem(exc.status, exc.code, exc.detail, headers=exc.headers)
     if isinstance(exc, RequestValidationError):
         return _validation(exc)
+    if isinstance(exc, StarletteHTTPException) and _unparsable_body(exc):
+        return problem(
+            422,
+            "VALIDATION_FAILED",
+            "body: cannot be parsed (JSON must be UTF-8)",
+            errors=[{"loc": ["body"], "msg": "cannot be parsed", "type": "json_invalid"}],
+        )
     if isinstance(exc, StarletteHTTPException):
         code = _HTTP_CODES.get(exc.status_code, f"HTTP_{exc.status_code}")
         return problem(exc.status_code, code, str(exc.detail), headers=exc.headers)
@@ -272,11 +296,20 @@ _PROBLEM_SCHEMA = {
 }
 
 
-def _described(description: str) -> dict[str, Any]:
+def problem_response(description: str) -> dict[str, Any]:
+    """An OpenAPI response of problem JSON (for a router's ``responses``)."""
     return {"description": description, "content": {MEDIA_TYPE: {"schema": _PROBLEM_SCHEMA}}}
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: _described("No valid credentials (UNAUTHENTICATED, INVALID_PLATFORM_KEY)"),
-    422: _described("Malformed input (VALIDATION_FAILED, MALFORMED_CERTIFICATE, ...)"),
+    401: problem_response("No valid credentials (UNAUTHENTICATED, INVALID_PLATFORM_KEY)"),
+    422: problem_response("Malformed input (VALIDATION_FAILED, MALFORMED_CERTIFICATE, ...)"),
+}
+# What a transaction through the node's operator account may meet besides bad input.
+CHAIN_WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    403: problem_response("ADMIN_ONLY, or the chain refused the operator (NOT_A_MEMBER, ...)"),
+    404: problem_response("Unknown on chain (UNKNOWN_PROPOSAL, UNKNOWN_CA, ...)"),
+    409: problem_response("The chain's state forbids it (PROPOSAL_NOT_OPEN, ALREADY_VOTED, ...)"),
+    502: problem_response("The chain answered unexpectedly (CHAIN_ERROR)"),
+    503: problem_response("The chain cannot be reached (CHAIN_UNAVAILABLE)"),
 }

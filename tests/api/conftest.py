@@ -1,5 +1,6 @@
 """An API over a seeded, indexed demo chain: the node's services built by hand (what
-``huren.node.node.Node`` provides), platform keys for two of Jiaxing's platforms, the
+``huren.node.node.Node`` provides: accounts, billing on the simulators, applications over a
+PKI without CAs, audit proofs), platform keys for two of Jiaxing's platforms, the
 node-admin key, and a few recorded certificates, one of them a real X.509 certificate."""
 
 from __future__ import annotations
@@ -25,8 +26,12 @@ from sqlalchemy import Engine
 from huren.api.app import create_app
 from huren.node import demo, platform_keys
 from huren.node.account_services import AccountServices, build_account_services
+from huren.node.applications.wiring import ApplicationServices, build_application_services
+from huren.node.audit.checkpoints import AnchorPolicy, AuditService
+from huren.node.billing.service import BillingService, dev_billing
 from huren.node.db.engine import make_engine, migrate, write_session
 from huren.node.indexer import Indexer
+from huren.node.pki.service import Pki
 from huren.registry.client import RegistryClient
 from huren.registry.embedded import EmbeddedBackend
 from huren.registry.types import CertificateInput, CertificateKind, Deployment, KeyUsage, Scope
@@ -62,6 +67,11 @@ class Services:
     engine: Engine
     indexer: Indexer
     account_services: AccountServices | None = None
+    pki: Pki | None = None
+    billing: BillingService | None = None
+    applications: ApplicationServices | None = None
+    audit: AuditService | None = None
+    deployment: Deployment | None = None
     closed: int = 0
 
     def close(self) -> None:
@@ -164,6 +174,17 @@ def env(
         indexer=Indexer(db, backend, deployment),
         account_services=build_account_services(db, b"account-secret-for-api-tests", env="dev"),
     )
+    # As Node builds them; no CA is loaded, so CA review names only unknown CAs (404).
+    assert services.account_services is not None
+    services.pki = Pki(db, (), services.client)
+    # In-memory SMS codes (as the app installs on a hand-built node): tests read them.
+    services.billing = dev_billing(db)
+    services.applications = build_application_services(
+        db, services.pki, services.account_services, services.billing
+    )
+    services.deployment = deployment
+    services.audit = AuditService(db, backend, deployment, operator, AnchorPolicy(1))
+    services.audit.disable_anchoring()  # proofs are read here; nothing anchors
     der, pem = make_x509("acme enterprise")
     fps = {
         "x509": hashlib.sha256(der).digest(),

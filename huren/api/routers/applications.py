@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -29,7 +29,7 @@ from huren.api.application_schemas import (
     RevocationOut,
 )
 from huren.api.deps import NodeDep
-from huren.api.problems import ApiProblem
+from huren.api.problems import ApiProblem, problem_response
 from huren.node.applications.errors import InvalidKeyProof
 from huren.node.applications.keys import prove_keys
 from huren.node.applications.model import PENDING, ApplicationState, AttachmentKind
@@ -38,7 +38,16 @@ from huren.node.applications.wiring import ApplicationServices
 
 __all__ = ["holder_router", "router"]
 
-router = APIRouter(prefix="/v1/applications", tags=["applications"], responses=ACCOUNT_RESPONSES)
+# Besides the account routes' answers: payment and attachments (huren.node.applications).
+APPLICATION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ACCOUNT_RESPONSES,
+    402: problem_response("Not paid yet (NOT_PAID)"),
+    413: problem_response("An attachment over the limit (ATTACHMENT_TOO_LARGE)"),
+    415: problem_response("An attachment of another type (UNSUPPORTED_ATTACHMENT, ...)"),
+}
+router = APIRouter(
+    prefix="/v1/applications", tags=["applications"], responses=APPLICATION_RESPONSES
+)
 holder_router = APIRouter(
     prefix="/v1/holder/certificates", tags=["applications"], responses=ACCOUNT_RESPONSES
 )

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Protocol, cast
 from fastapi import APIRouter, Query, Request
 
 from huren.api.deps import CallerDep, NodeDep
-from huren.api.problems import PROBLEM_RESPONSES, ApiProblem
+from huren.api.problems import PROBLEM_RESPONSES, ApiProblem, problem_response
 from huren.api.schemas import FINGERPRINT_PATTERN, parse_fingerprint
 from huren.node.audit.checkpoints import AuditService, StoredCheckpoint, checkpoints, latest
 from huren.node.audit.proofs import CheckpointRef, build_consistency, build_inclusion
@@ -27,8 +27,8 @@ from huren.registry.types import Deployment
 router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=PROBLEM_RESPONSES)
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
-    404: {"description": "UNKNOWN_LEAF or NO_CHECKPOINT"},
-    503: {"description": "AUDIT_UNAVAILABLE: the deployment has no AuditAnchor"},
+    404: problem_response("UNKNOWN_LEAF or NO_CHECKPOINT"),
+    503: problem_response("AUDIT_UNAVAILABLE: the deployment has no AuditAnchor"),
 }
 MAX_PAGE = 500
 KINDS = {

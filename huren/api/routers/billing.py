@@ -9,7 +9,7 @@ CAs' dev price list, logging that it did so.
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, status
 from fastapi.responses import PlainTextResponse, Response
@@ -33,7 +33,7 @@ from huren.api.billing_schemas import (
     orders_out,
 )
 from huren.api.deps import AdminDep, NodeServices
-from huren.api.problems import PROBLEM_RESPONSES, ApiProblem
+from huren.api.problems import PROBLEM_RESPONSES, ApiProblem, problem_response
 from huren.node import enterprises
 from huren.node.billing.errors import OrderNotFound
 from huren.node.billing.invoices import InvoiceRequest
@@ -47,7 +47,18 @@ __all__ = ["install", "router"]
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/v1/billing", tags=["billing"], responses=PROBLEM_RESPONSES)
+# What billing answers besides bad input (codes in huren.node.billing.errors).
+BILLING_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **PROBLEM_RESPONSES,
+    402: problem_response("Not paid yet (NOT_PAID)"),
+    403: problem_response("Needs the node-admin key (ADMIN_ONLY)"),
+    404: problem_response("Not found, or not the caller's (ORDER_NOT_FOUND, CARD_NOT_FOUND, ...)"),
+    409: problem_response("The state forbids it (ALREADY_PAID, CARD_ALREADY_BOUND, ...)"),
+    502: problem_response("The payment gateway refused (GATEWAY_REFUSED)"),
+    503: problem_response("No gateway or accounts here (BILLING_UNAVAILABLE, ...)"),
+    504: problem_response("The gateway or bank did not answer (GATEWAY_TIMEOUT, ...)"),
+}
+router = APIRouter(prefix="/v1/billing", tags=["billing"], responses=BILLING_RESPONSES)
 
 _Id = Annotated[str, Path(min_length=1, max_length=64)]
 _Enterprise = Annotated[str | None, Query(min_length=1, max_length=64)]

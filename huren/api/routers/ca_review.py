@@ -6,13 +6,13 @@ key and names a CA this node serves; the reviewer's name goes into the audit tra
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response
 
 from huren.api.application_schemas import ApplicationOut, ApproveIn, RejectIn
 from huren.api.deps import AdminDep, NodeDep
-from huren.api.problems import PROBLEM_RESPONSES
+from huren.api.problems import PROBLEM_RESPONSES, problem_response
 from huren.api.routers.applications import get_services
 from huren.node.applications.model import AttachmentKind
 from huren.node.applications.wiring import ApplicationServices
@@ -20,8 +20,20 @@ from huren.node.pki.errors import UnknownCa
 
 __all__ = ["router"]
 
+# What review answers besides bad input (codes in huren.node.applications.errors).
+REVIEW_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **PROBLEM_RESPONSES,
+    403: problem_response("Needs the node-admin key (ADMIN_ONLY)"),
+    404: problem_response(
+        "A CA this node does not serve, or no such application (UNKNOWN_CA, ...)"
+    ),
+    409: problem_response("The application's state forbids it (ILLEGAL_TRANSITION, ...)"),
+    502: problem_response("The payment gateway refused the refund (GATEWAY_REFUSED)"),
+    503: problem_response("This node takes no applications (APPLICATIONS_UNAVAILABLE)"),
+    504: problem_response("The refund's answer was lost (REFUND_PENDING)"),
+}
 router = APIRouter(
-    prefix="/v1/ca/{ca_id}/applications", tags=["ca review"], responses=PROBLEM_RESPONSES
+    prefix="/v1/ca/{ca_id}/applications", tags=["ca review"], responses=REVIEW_RESPONSES
 )
 CaId = Annotated[str, Path(min_length=1, max_length=66, pattern=r"^[a-z0-9][a-z0-9._-]*$")]
 AppId = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")]

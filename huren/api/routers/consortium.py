@@ -28,7 +28,7 @@ from huren.api.consortium_schemas import (
     evidence_of,
 )
 from huren.api.deps import AdminDep, CallerDep, NodeDep, SessionDep
-from huren.api.problems import PROBLEM_RESPONSES, ApiProblem
+from huren.api.problems import CHAIN_WRITE_RESPONSES, PROBLEM_RESPONSES, ApiProblem
 from huren.api.schemas import hex0x
 from huren.node.db import models as m
 from huren.registry.abi import decode_proposal_action
@@ -213,7 +213,7 @@ def _plain(value: Any) -> Any:
 # -- governance writes ------------------------------------------------------------------------
 
 
-@router.post("/proposals", status_code=status.HTTP_201_CREATED)
+@router.post("/proposals", status_code=status.HTTP_201_CREATED, responses=CHAIN_WRITE_RESPONSES)
 def propose(_: AdminDep, node: NodeDep, body: ProposalIn) -> ProposalResultOut:
     """Propose through the node's operator account (its own yes vote is cast with it)."""
     a = body.root
@@ -237,7 +237,7 @@ def propose(_: AdminDep, node: NodeDep, body: ProposalIn) -> ProposalResultOut:
     return ProposalResultOut.of(result)
 
 
-@router.post("/proposals/{proposal_id}/votes")
+@router.post("/proposals/{proposal_id}/votes", responses=CHAIN_WRITE_RESPONSES)
 def vote(
     _: AdminDep,
     node: NodeDep,

@@ -13,14 +13,14 @@ settings (tests put their own, with a clock, on ``app.state.cosigner``).
 from __future__ import annotations
 
 import threading
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 from starlette.concurrency import run_in_threadpool
 
 from huren.api import cosigner_schemas as cs
 from huren.api.deps import AdminDep
-from huren.api.problems import PROBLEM_RESPONSES
+from huren.api.problems import PROBLEM_RESPONSES, problem_response
 from huren.api.schemas import parse_fingerprint
 from huren.node.cosigner import at_rest, enrolment, tickets
 from huren.node.cosigner.auth import SignedRequest, parse_headers
@@ -29,7 +29,16 @@ from huren.node.cosigner.wire import b64d, b64e
 from huren.node.db.cosigner_tables import CosignerDevice
 from huren.node.db.engine import write_session
 
-router = APIRouter(prefix="/v1/cosigner", tags=["co-signer"], responses=PROBLEM_RESPONSES)
+# What the co-signer answers besides bad input (codes in huren.node.cosigner.errors).
+COSIGNER_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **PROBLEM_RESPONSES,
+    401: problem_response("No valid device signature (DEVICE_AUTH_FAILED) or key"),
+    403: problem_response("Refused (ADMIN_ONLY, PIN_PROOF_FAILED, HOLDER_MISMATCH, ...)"),
+    404: problem_response("Unknown (UNKNOWN_ENROLMENT, UNKNOWN_DEVICE, UNKNOWN_SIGNING)"),
+    409: problem_response("The state forbids it (ENROLMENT_STATE, REQUEST_REPLAYED, ...)"),
+    423: problem_response("Locked by wrong PINs (KEY_LOCKED)"),
+}
+router = APIRouter(prefix="/v1/cosigner", tags=["co-signer"], responses=COSIGNER_RESPONSES)
 EnrolmentId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")]
 _create = threading.Lock()
 
@@ -54,11 +63,15 @@ CosignerDep = Annotated[CosignerService, Depends(get_cosigner)]
 
 
 async def _signed(request: Request) -> SignedRequest:
-    """The device's signed request: FastAPI has read (and validated) the body already; the
+    """The device's signed request: FastAPI reads the body before any dependency runs; the
     signature covers its exact bytes, which Starlette keeps."""
     body = await request.body()
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return parse_headers(request.method, path, body, dict(request.headers))
+
+
+# Before the service: a caller without a device signature is a 401 whatever else is wrong.
+SignedDep = Annotated[SignedRequest, Depends(_signed)]
 
 
 # -- node services (node-admin key for now) ---------------------------------------------------
@@ -103,11 +116,10 @@ def unlock(_: AdminDep, service: CosignerDep, enrolment_id: EnrolmentId, body: c
 
 @router.post("/enrolments", status_code=status.HTTP_201_CREATED)
 async def start_enrolment(
-    request: Request, service: CosignerDep, body: cs.EnrolStartIn
+    signed: SignedDep, service: CosignerDep, body: cs.EnrolStartIn
 ) -> cs.EnrolStartOut:
     """Enrolment round one: a ticket and the device key in, DKG parameters and the
     co-signer's commitment out."""
-    signed = await _signed(request)
     started = await run_in_threadpool(
         lambda: service.start_enrolment(
             signed,
@@ -126,11 +138,10 @@ async def start_enrolment(
 
 @router.post("/enrolments/{enrolment_id}/finish")
 async def finish_enrolment(
-    request: Request, service: CosignerDep, enrolment_id: EnrolmentId, body: cs.EnrolFinishIn
+    signed: SignedDep, service: CosignerDep, enrolment_id: EnrolmentId, body: cs.EnrolFinishIn
 ) -> cs.EnrolFinishOut:
     """Enrolment round two: the device's DKG messages and PIN proof key in; the co-signer's
     share for the device, the public key package and the unwrap secret out."""
-    signed = await _signed(request)
     finished = await run_in_threadpool(
         lambda: service.finish_enrolment(
             signed,
@@ -150,10 +161,9 @@ async def finish_enrolment(
 
 @router.post("/signings", status_code=status.HTTP_201_CREATED)
 async def start_signing(
-    request: Request, service: CosignerDep, body: cs.SignStartIn
+    signed: SignedDep, service: CosignerDep, body: cs.SignStartIn
 ) -> cs.SignStartOut:
     """Signing round one (PIN proof; the certificate must be recognized at the platform)."""
-    signed = await _signed(request)
     started = await run_in_threadpool(
         lambda: service.start_signing(
             signed,
@@ -173,22 +183,20 @@ async def start_signing(
 
 @router.post("/signings/{signing_id}/share")
 async def finish_signing(
-    request: Request,
+    signed: SignedDep,
     service: CosignerDep,
     signing_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
     body: cs.SignShareIn,
 ) -> cs.SignShareOut:
     """Signing round two: the signing package in, the co-signer's signature share out."""
-    signed = await _signed(request)
     package = b64d(body.package, what="package")
     share = await run_in_threadpool(service.finish_signing, signed, signing_id, package)
     return cs.SignShareOut(signature_share=b64e(share))
 
 
 @router.post("/decryptions")
-async def decrypt(request: Request, service: CosignerDep, body: cs.DecryptIn) -> cs.DecryptOut:
+async def decrypt(signed: SignedDep, service: CosignerDep, body: cs.DecryptIn) -> cs.DecryptOut:
     """Split decryption: the co-signer's share for one HPKE ``enc`` (never the ciphertext)."""
-    signed = await _signed(request)
     share, unwrap = await run_in_threadpool(
         lambda: service.decrypt(
             signed,
@@ -203,10 +211,9 @@ async def decrypt(request: Request, service: CosignerDep, body: cs.DecryptIn) ->
 
 @router.post("/enrolments/{enrolment_id}/pin")
 async def change_pin(
-    request: Request, service: CosignerDep, enrolment_id: EnrolmentId, body: cs.PinChangeIn
+    signed: SignedDep, service: CosignerDep, enrolment_id: EnrolmentId, body: cs.PinChangeIn
 ) -> cs.PinChangeOut:
     """Replace the PIN proof key (proof by the old PIN)."""
-    signed = await _signed(request)
     new_key = b64d(body.pin_public_key, what="pin_public_key")
     unwrap = await run_in_threadpool(
         lambda: service.change_pin(signed, enrolment_id, new_pin_public_key=new_key)
@@ -215,23 +222,21 @@ async def change_pin(
 
 
 @router.get("/devices")
-async def devices(request: Request, service: CosignerDep) -> list[cs.DeviceOut]:
+async def devices(signed: SignedDep, service: CosignerDep) -> list[cs.DeviceOut]:
     """The devices of this device's holder."""
-    signed = await _signed(request)
     rows = await run_in_threadpool(service.devices, signed)
     return [_device_out(d) for d in rows]
 
 
 @router.post("/devices/{device_id}/revoke")
 async def revoke_device(
-    request: Request,
+    signed: SignedDep,
     service: CosignerDep,
     device_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
     body: cs.RevokeIn,
 ) -> cs.DeviceOut:
     """Revoke one of the holder's devices (a lost phone); its requests are refused. Needs a
     PIN proof for one of the calling device's keys."""
-    signed = await _signed(request)
     d = await run_in_threadpool(
         lambda: service.revoke_device(signed, device_id, enrolment_id=body.enrolment_id)
     )
@@ -249,9 +254,8 @@ def _device_out(d: CosignerDevice) -> cs.DeviceOut:
 
 
 @router.get("/enrolments")
-async def enrolments(request: Request, service: CosignerDep) -> list[cs.EnrolmentOut]:
+async def enrolments(signed: SignedDep, service: CosignerDep) -> list[cs.EnrolmentOut]:
     """This device's keys, their certificates and lock state."""
-    signed = await _signed(request)
     infos = await run_in_threadpool(service.enrolments, signed)
     return [
         cs.EnrolmentOut(
@@ -270,10 +274,9 @@ async def enrolments(request: Request, service: CosignerDep) -> list[cs.Enrolmen
 
 @router.get("/sessions")
 async def sessions(
-    request: Request, service: CosignerDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    signed: SignedDep, service: CosignerDep, limit: Annotated[int, Query(ge=1, le=500)] = 100
 ) -> list[cs.SessionOut]:
     """The holder's co-signing records, newest first."""
-    signed = await _signed(request)
     rows = await run_in_threadpool(service.sessions, signed, limit)
     return [
         cs.SessionOut(

@@ -31,7 +31,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from huren.api.deps import AdminDep, CallerDep, NodeDep
-from huren.api.problems import PROBLEM_RESPONSES, ApiProblem
+from huren.api.problems import CHAIN_WRITE_RESPONSES, PROBLEM_RESPONSES, ApiProblem
 from huren.api.schemas import FINGERPRINT_PATTERN, parse_fingerprint
 from huren.node.pki.errors import UnknownCa, UnknownIssuedCertificate
 from huren.node.pki.service import Pki
@@ -111,7 +111,12 @@ async def crl(ca_id: CaPath, node: NodeDep) -> Response:
 @router.post(
     "/cas/{ca_id}/ocsp",
     responses=RESPONSES,
-    openapi_extra={"requestBody": {"content": {OCSP_REQUEST: {}}, "required": True}},
+    openapi_extra={
+        "requestBody": {
+            "content": {OCSP_REQUEST: {"schema": {"type": "string", "format": "binary"}}},
+            "required": True,
+        }
+    },
 )
 async def ocsp_post(ca_id: CaPath, request: Request, node: NodeDep) -> Response:
     responder = _pki(node).responder(ca_id)
@@ -164,7 +169,7 @@ class RevocationOut(BaseModel):
 
 @router.post(
     "/certificates/{fingerprint}/revocation",
-    responses=RESPONSES,
+    responses={**CHAIN_WRITE_RESPONSES, **RESPONSES},
     response_model=RevocationOut,
     status_code=201,
 )

@@ -7,17 +7,23 @@ once, keeps its SHA-256, and revokes keys for good.
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from huren.api.deps import AdminDep, NodeDep, SessionDep
-from huren.api.problems import PROBLEM_RESPONSES
+from huren.api.problems import PROBLEM_RESPONSES, problem_response
 from huren.node import platform_keys
 from huren.node.db.engine import write_session
 
-router = APIRouter(prefix="/v1/platform-keys", tags=["platform keys"], responses=PROBLEM_RESPONSES)
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    **PROBLEM_RESPONSES,
+    403: problem_response("ADMIN_ONLY, or PLATFORM_NOT_OWNED: another center's platform"),
+    404: problem_response("UNKNOWN_PLATFORM (issuing) or UNKNOWN_PLATFORM_KEY (revoking)"),
+    409: problem_response("PLATFORM_RETIRED: the platform no longer takes keys"),
+}
+router = APIRouter(prefix="/v1/platform-keys", tags=["platform keys"], responses=RESPONSES)
 
 
 class KeyIn(BaseModel):
