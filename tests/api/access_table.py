@@ -2,19 +2,21 @@
 
 Every route of the app (method, path) is listed with what each kind of caller gets:
 ``ALLOWED`` (past authentication and authorization: the answer then depends on the input),
-``401`` (no credentials the route accepts) or ``403`` (known, but not permitted). Callers:
+``401`` (no credentials the route accepts), ``403`` (known, but not permitted) or ``404``
+(a route about one enterprise, asked by someone outside it: as if it did not exist). Callers:
 
 - ``none``: no credentials;
-- ``platform``: a platform key (``Authorization: Bearer hrk_...``);
-- ``admin``: the node-admin key;
-- ``account``: a person's access token (logged in through ``/v1/auth/login/...``).
+- people's access tokens (logged in through ``/v1/auth/login/...``): ``person`` (no
+  enterprise), ``staff`` and ``ent_admin`` of enterprise E, ``other_admin`` (admin of
+  another enterprise), ``ca_operator`` (console role for zjca), ``auditor`` (console role);
+- ``center``: the node-admin key (the center running the node);
+- ``platform``: a platform key (``Authorization: Bearer hrk_...``).
 
-On the console (``/console``, HTML) the same keys sign in and a session cookie carries the
+On the console (``/console``, HTML) the keys sign in, and so do the CA operator and the
+auditor (phone and password at ``/console/login/account``); a session cookie carries the
 caller; ``401`` there is the login page (a 303 to it, or a bare 401 for the console's script)
-and ``403`` the forbidden page. The console's CA operator and auditor roles (accounts
-granted a role, signing in at ``/console/login/account``) are no columns yet: the pages
-only they and the center operator see are ``CENTER_ONLY`` here. The co-signer's device
-routes accept only a device's signature, which none of these callers has (``DEVICE_SIGNED``).
+and ``403`` the forbidden page. The co-signer's device routes accept only a device's
+signature, which none of these callers has (``DEVICE_SIGNED``).
 
 tests/api/test_access_table.py checks that every route of the app is in ``ACCESS`` (a new
 route must be added here) and that each cell holds when called; ``python -m
@@ -37,27 +39,63 @@ __all__ = [
     "render_markdown",
 ]
 
-Outcome = Literal["allowed", "401", "403"]
+Outcome = Literal["allowed", "401", "403", "404"]
 ALLOWED: Outcome = "allowed"
-CALLERS = ("none", "platform", "admin", "account")
+# People's accounts (access tokens): a person with no enterprise; a staff member and the
+# admin of enterprise E (``ENTERPRISE`` below); the admin of another enterprise F; an account
+# granted the console's CA operator role (for zjca); an account granted the auditor role.
+ACCOUNTS = ("person", "staff", "ent_admin", "other_admin", "ca_operator", "auditor")
+# Keys: the node-admin key (the center running the node) and a platform key (alliance).
+KEYS = ("center", "platform")
+CALLERS = ("none", *ACCOUNTS, *KEYS)
 DOC = Path(__file__).resolve().parents[2] / "docs" / "access.md"
 
 Row = dict[str, Outcome]
+
+
+def row(
+    *,
+    none: Outcome = "401",
+    accounts: Outcome = "401",
+    center: Outcome = "401",
+    platform: Outcome = "401",
+    **each: Outcome,
+) -> Row:
+    """A row: ``accounts`` for every account caller unless one is named in ``each``."""
+    cells: Row = {"none": none, "center": center, "platform": platform}
+    cells |= dict.fromkeys(ACCOUNTS, accounts)
+    unknown = each.keys() - set(CALLERS)
+    assert not unknown, unknown
+    return cells | each
+
+
 PUBLIC: Row = dict.fromkeys(CALLERS, ALLOWED)
-ANY_KEY: Row = {"none": "401", "platform": ALLOWED, "admin": ALLOWED, "account": "401"}
-ADMIN_ONLY: Row = {"none": "401", "platform": "403", "admin": ALLOWED, "account": "401"}
-ACCOUNT: Row = {"none": "401", "platform": "401", "admin": "401", "account": ALLOWED}
+ANY_KEY: Row = row(center=ALLOWED, platform=ALLOWED)
+ADMIN_ONLY: Row = row(center=ALLOWED, platform="403")
+ACCOUNT: Row = row(accounts=ALLOWED)
+# Routes about one enterprise (its USCC in the path, E's in the test): its members see it,
+# everyone else's account gets 404 as if it did not exist (no enterprise's data leaks).
+ENTERPRISE_MEMBER: Row = row(accounts="404", staff=ALLOWED, ent_admin=ALLOWED)
+# ... and what only its admin may do: staff 403.
+ENTERPRISE_ADMIN: Row = row(accounts="404", staff="403", ent_admin=ALLOWED)
 # The co-signer's device routes take only a device's signature over the request
 # (X-Huren-Device, ...): no key or token is one, so every caller here is a 401
 # DEVICE_AUTH_FAILED, checked before the body or the service (tests/node/cosigner and
 # tests/api/test_cosigner_api.py sign real requests).
 DEVICE_SIGNED: Row = dict.fromkeys(CALLERS, "401")
-# Console pages: a session signed in with a platform key or the admin key.
-SIGNED_IN: Row = ANY_KEY
-GOVERN: Row = ADMIN_ONLY
-# Pages of the center operator (the admin key) and of roles that are no column here
-# (auditor: the audit pages; CA operator: the CA pages; roles: the center operator only).
-CENTER_ONLY: Row = ADMIN_ONLY
+# Console pages: a session signed in with a key (center, platform) or with an account that
+# holds a console role (CA operator, auditor; phone + password at /console/login/account).
+# Accounts without a role cannot sign in: the login page (401).
+_CONSOLE: Row = {"center": ALLOWED, "platform": "403", "ca_operator": "403", "auditor": "403"}
+SIGNED_IN: Row = row(center=ALLOWED, platform=ALLOWED, ca_operator=ALLOWED, auditor=ALLOWED)
+GOVERN: Row = row(**_CONSOLE)
+CENTER_ONLY: Row = row(**_CONSOLE)
+# A CA's pages: the center operator and that CA's operators (zjca in the test).
+CA_PAGES: Row = row(**_CONSOLE | {"ca_operator": ALLOWED})
+# Replays and their reports: the center operator and auditors.
+AUDIT_PAGES: Row = row(**_CONSOLE | {"auditor": ALLOWED})
+# Signing in with a key: the key in the form decides (an account's token is no key).
+KEY_LOGIN: Row = row(center=ALLOWED, platform=ALLOWED)
 
 ACCESS: dict[tuple[str, str], Row] = {
     # health and the API's own description
@@ -184,7 +222,7 @@ ACCESS: dict[tuple[str, str], Row] = {
     ("GET", "/console"): PUBLIC,  # redirects to the consortium page
     ("GET", "/console/"): PUBLIC,
     ("GET", "/console/login"): PUBLIC,
-    ("POST", "/console/login"): SIGNED_IN,  # the key sent in the form decides
+    ("POST", "/console/login"): KEY_LOGIN,  # the key sent in the form decides
     ("POST", "/console/logout"): SIGNED_IN,
     ("GET", "/console/consortium"): SIGNED_IN,
     ("GET", "/console/proposals"): SIGNED_IN,
@@ -199,14 +237,14 @@ ACCESS: dict[tuple[str, str], Row] = {
     ("POST", "/console/proposals/{proposal_id}/vote/confirm"): GOVERN,
     ("POST", "/console/proposals/{proposal_id}/vote"): GOVERN,
     ("POST", "/console/login/account"): PUBLIC,  # a person's phone and password decide
-    ("GET", "/console/audit"): CENTER_ONLY,
-    ("POST", "/console/audit/runs"): CENTER_ONLY,
-    ("GET", "/console/audit/runs/{run_id}"): CENTER_ONLY,
-    ("GET", "/console/audit/runs/{run_id}/progress"): CENTER_ONLY,
-    ("GET", "/console/audit/runs/{run_id}/report.json"): CENTER_ONLY,
-    ("GET", "/console/ca"): CENTER_ONLY,
-    ("GET", "/console/ca/{ca_id}"): CENTER_ONLY,
-    ("GET", "/console/ca/{ca_id}/{which}.pem"): CENTER_ONLY,
+    ("GET", "/console/audit"): AUDIT_PAGES,
+    ("POST", "/console/audit/runs"): AUDIT_PAGES,
+    ("GET", "/console/audit/runs/{run_id}"): AUDIT_PAGES,
+    ("GET", "/console/audit/runs/{run_id}/progress"): AUDIT_PAGES,
+    ("GET", "/console/audit/runs/{run_id}/report.json"): AUDIT_PAGES,
+    ("GET", "/console/ca"): CA_PAGES,
+    ("GET", "/console/ca/{ca_id}"): CA_PAGES,
+    ("GET", "/console/ca/{ca_id}/{which}.pem"): CA_PAGES,
     ("GET", "/console/roles"): CENTER_ONLY,
     ("POST", "/console/roles"): CENTER_ONLY,
     ("POST", "/console/roles/{grant_id}/revoke"): CENTER_ONLY,
@@ -227,7 +265,7 @@ def account_token(http: Any, phone: str) -> str:
     return token
 
 
-_SHOWN = {ALLOWED: "✓", "401": "401", "403": "403"}
+_SHOWN = {ALLOWED: "✓", "401": "401", "403": "403", "404": "404"}
 
 
 def render_markdown() -> str:
@@ -238,17 +276,21 @@ def render_markdown() -> str:
         "`tests/api/test_access_table.py` checks that every route of the node is listed and",
         "that each cell holds when called. Do not edit by hand.",
         "",
-        "Callers: **none** (no credentials), **platform** (a platform key), **admin** (the",
-        "node-admin key), **account** (a person's access token from `/v1/auth/login/...`).",
+        "Callers: **none** (no credentials); people's access tokens (from",
+        "`/v1/auth/login/...`): **person** (no enterprise), **staff** and **ent_admin** (a staff",
+        "member and the admin of enterprise E), **other_admin** (the admin of another",
+        "enterprise), **ca_operator** and **auditor** (accounts granted those console roles;",
+        "the CA operator's CA is zjca); keys: **center** (the node-admin key of the center",
+        "running the node) and **platform** (a platform key).",
         "✓: past authentication and authorization (the answer then depends on the input);",
         "401: credentials this route does not accept (problem JSON `UNAUTHENTICATED`,",
-        "`INVALID_PLATFORM_KEY`, `INVALID_TOKEN`); 403: known but not permitted (`ADMIN_ONLY`).",
-        "The co-signer's device routes take only the holder's device signature",
-        "(`X-Huren-Device`, ...; docs/cosigner.md): 401 `DEVICE_AUTH_FAILED` to every caller",
-        "here. On the console (`/console`) a session cookie signed in with the key carries the",
-        "caller; 401 is the login page, 403 the forbidden page. The console's CA operator and",
-        "auditor roles (accounts granted a role, signing in at `/console/login/account`) are",
-        "not columns yet: their pages show here as the center operator's (admin).",
+        "`INVALID_PLATFORM_KEY`, `INVALID_TOKEN`); 403: known but not permitted; 404: a route",
+        "about one enterprise (E's USCC in the path) answers another enterprise's people as if",
+        "it did not exist. The co-signer's device routes take only the holder's device",
+        "signature (`X-Huren-Device`, ...; docs/cosigner.md): 401 `DEVICE_AUTH_FAILED` to every",
+        "caller here. On the console (`/console`) a session cookie carries the caller, signed",
+        "in with a key or, for the CA operator and auditor, with phone and password; 401 is the",
+        "login page (accounts without a console role cannot sign in), 403 the forbidden page.",
         "",
         "| method | path | " + " | ".join(CALLERS) + " |",
         "|---|---|" + "---|" * len(CALLERS),
