@@ -4,7 +4,7 @@ Roles (a signed-in person acts in exactly one):
 - ``center-operator``: the center running this node (signs in with the node-admin key for
   now): everything the console offers, including governance through the node's account;
 - ``ca-operator``: a person's account granted the operation of one or more CA institutions
-  (``huren.node.console_roles``): their CAs' PKI status pages (the review queue comes later);
+  (``huren.node.console_roles``): their CAs' PKI status pages and review queues;
 - ``auditor``: a person's account granted auditing: reads everything and runs replays;
 - ``platform``: a trading platform signed in with one of its API keys: the consortium's
   public state read-only and certificate lookup, recognition answers for its own platform
@@ -105,14 +105,14 @@ class NavItem:
     permission: Permission
 
 
-# In order of the navigation bar. The CA review queue (REVIEW_APPLICATIONS, at
-# /console/ca/<id>/review) and the platform-side scan pages join here when they exist.
+# In order of the navigation bar. The platform-side scan pages join here when they exist.
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Consortium", "/console/consortium", Permission.VIEW_CONSORTIUM),
     NavItem("Proposals", "/console/proposals", Permission.VIEW_CONSORTIUM),
     NavItem("Chain events", "/console/events", Permission.VIEW_CONSORTIUM),
     NavItem("Certificates", "/console/certificates", Permission.LOOKUP_CERTIFICATES),
     NavItem("CAs", "/console/ca", Permission.VIEW_CA_PKI),
+    NavItem("Review", "/console/review", Permission.REVIEW_APPLICATIONS),
     NavItem("Replays", "/console/audit", Permission.RUN_AUDIT),
     NavItem("Roles", "/console/roles", Permission.MANAGE_ROLES),
 )
