@@ -58,6 +58,10 @@ GOVERN: Row = ADMIN_ONLY
 # Pages of the center operator (the admin key) and of roles that are no column here
 # (auditor: the audit pages; CA operator: the CA pages; roles: the center operator only).
 CENTER_ONLY: Row = ADMIN_ONLY
+# Pages of the CA operator alone (the CA review queue): no column here may open them; the
+# center operator (admin) is refused too (tests/console/test_console_review.py signs in the
+# CA operators).
+CA_OPERATOR_ONLY: Row = {"none": "401", "platform": "403", "admin": "403", "account": "401"}
 
 ACCESS: dict[tuple[str, str], Row] = {
     # health and the API's own description
@@ -210,6 +214,13 @@ ACCESS: dict[tuple[str, str], Row] = {
     ("GET", "/console/roles"): CENTER_ONLY,
     ("POST", "/console/roles"): CENTER_ONLY,
     ("POST", "/console/roles/{grant_id}/revoke"): CENTER_ONLY,
+    ("GET", "/console/certificates/proof.json"): SIGNED_IN,
+    ("GET", "/console/review"): CA_OPERATOR_ONLY,
+    ("GET", "/console/ca/{ca_id}/review"): CA_OPERATOR_ONLY,
+    ("GET", "/console/ca/{ca_id}/review/{application_id}"): CA_OPERATOR_ONLY,
+    ("GET", "/console/ca/{ca_id}/review/{application_id}/attachments/{kind}"): CA_OPERATOR_ONLY,
+    ("POST", "/console/ca/{ca_id}/review/{application_id}/approve"): CA_OPERATOR_ONLY,
+    ("POST", "/console/ca/{ca_id}/review/{application_id}/reject"): CA_OPERATOR_ONLY,
 }
 
 
@@ -248,7 +259,9 @@ def render_markdown() -> str:
         "here. On the console (`/console`) a session cookie signed in with the key carries the",
         "caller; 401 is the login page, 403 the forbidden page. The console's CA operator and",
         "auditor roles (accounts granted a role, signing in at `/console/login/account`) are",
-        "not columns yet: their pages show here as the center operator's (admin).",
+        "not columns yet: their pages show here as the center operator's (admin), except the",
+        "CA review queue (`/console/review`, `/console/ca/{ca_id}/review...`), which only a CA",
+        "operator of that CA opens (403 to every column here).",
         "",
         "| method | path | " + " | ".join(CALLERS) + " |",
         "|---|---|" + "---|" * len(CALLERS),
