@@ -51,12 +51,12 @@ def _commands(request: Request, fingerprint: bytes) -> VerifyCommands:
     chain_url = getattr(settings, "chain_url", None)
     chain_id = getattr(settings, "chain_id", None)
     note = None
-    if chain_url is None:
-        data_dir = getattr(settings, "data_dir", "data")
+    if chain_url is None:  # (the node's own paths are not shown: a platform reads this)
         chain = ["--chain-url", "CHAIN_URL", "--chain-id", "CHAIN_ID"]
         note = (
             "This node runs an embedded chain: give a JSON-RPC URL of the consortium's chain, "
-            f"or, with the node stopped, --chain-dir {shlex.quote(str(data_dir))}/chain."
+            "or, with the node stopped, --chain-dir with the chain directory under its data "
+            "directory (data/chain by default)."
         )
     else:
         chain = ["--chain-url", str(chain_url), "--chain-id", str(chain_id)]
