@@ -52,6 +52,9 @@ ACCOUNT: Row = {"none": "401", "platform": "401", "admin": "401", "account": ALL
 # DEVICE_AUTH_FAILED, checked before the body or the service (tests/node/cosigner and
 # tests/api/test_cosigner_api.py sign real requests).
 DEVICE_SIGNED: Row = dict.fromkeys(CALLERS, "401")
+# The CA review API: the admin key, or the token of an account granted CA operator of that CA
+# (tests/api/applications/test_ca_operator_token.py); this column's account holds no grant.
+CA_REVIEW: Row = {"none": "401", "platform": "403", "admin": ALLOWED, "account": "403"}
 # Console pages: a session signed in with a platform key or the admin key.
 SIGNED_IN: Row = ANY_KEY
 GOVERN: Row = ADMIN_ONLY
@@ -143,11 +146,11 @@ ACCESS: dict[tuple[str, str], Row] = {
     ("GET", "/v1/holder/certificates/{fingerprint}"): ACCOUNT,
     ("POST", "/v1/holder/certificates/{fingerprint}/revocation"): ACCOUNT,
     # a CA's review queue: the node-admin key naming a CA the node serves (for now)
-    ("GET", "/v1/ca/{ca_id}/applications"): ADMIN_ONLY,
-    ("GET", "/v1/ca/{ca_id}/applications/{application_id}"): ADMIN_ONLY,
-    ("GET", "/v1/ca/{ca_id}/applications/{application_id}/attachments/{kind}"): ADMIN_ONLY,
-    ("POST", "/v1/ca/{ca_id}/applications/{application_id}/approve"): ADMIN_ONLY,
-    ("POST", "/v1/ca/{ca_id}/applications/{application_id}/reject"): ADMIN_ONLY,
+    ("GET", "/v1/ca/{ca_id}/applications"): CA_REVIEW,
+    ("GET", "/v1/ca/{ca_id}/applications/{application_id}"): CA_REVIEW,
+    ("GET", "/v1/ca/{ca_id}/applications/{application_id}/attachments/{kind}"): CA_REVIEW,
+    ("POST", "/v1/ca/{ca_id}/applications/{application_id}/approve"): CA_REVIEW,
+    ("POST", "/v1/ca/{ca_id}/applications/{application_id}/reject"): CA_REVIEW,
     # billing: an account's orders, bills, invoices and cards; prices and refunds by the
     # node's operator; the payment gateway's notification carries the gateway's signature
     ("GET", "/v1/billing/prices"): ACCOUNT,
@@ -253,7 +256,9 @@ def render_markdown() -> str:
         "node-admin key), **account** (a person's access token from `/v1/auth/login/...`).",
         "✓: past authentication and authorization (the answer then depends on the input);",
         "401: credentials this route does not accept (problem JSON `UNAUTHENTICATED`,",
-        "`INVALID_PLATFORM_KEY`, `INVALID_TOKEN`); 403: known but not permitted (`ADMIN_ONLY`).",
+        "`INVALID_PLATFORM_KEY`, `INVALID_TOKEN`); 403: known but not permitted (`ADMIN_ONLY`,",
+        "`NOT_CA_OPERATOR`: the CA review API takes the admin key or the access token of an",
+        "account granted CA operator of that CA; this table's account holds no such grant).",
         "The co-signer's device routes take only the holder's device signature",
         "(`X-Huren-Device`, ...; docs/cosigner.md): 401 `DEVICE_AUTH_FAILED` to every caller",
         "here. On the console (`/console`) a session cookie signed in with the key carries the",
