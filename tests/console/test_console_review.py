@@ -143,6 +143,8 @@ def test_the_operator_reviews_its_queue(review: Review) -> None:
     order = re.findall(r'<tr data-application="([0-9a-f]{16})">', queue.text)
     assert order == [review.claim_id, review.personal_id]  # oldest first
     assert "嘉兴市某某建设有限公司" in queue.text
+    assert '<a href="/console/review" aria-current="page">' in queue.text  # not "CAs"
+    assert 'aria-current="page"' not in queue.text.replace('/console/review" aria-cur', "")
 
     page = f"/console/ca/zjca/review/{review.claim_id}"
     detail = op.get(page)
