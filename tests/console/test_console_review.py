@@ -138,6 +138,7 @@ def test_the_operator_reviews_its_queue(review: Review) -> None:
     nav = home.text.split('<nav aria-label="main">', 1)[1].split("</nav>", 1)[0]
     assert 'href="/console/review"' in nav
 
+    assert 'id="review-link"' in op.get("/console/ca/zjca").text  # from the CA's page
     queue = op.get("/console/ca/zjca/review")
     assert queue.status_code == 200
     order = re.findall(r'<tr data-application="([0-9a-f]{16})">', queue.text)
