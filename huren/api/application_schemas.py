@@ -114,7 +114,13 @@ class AdminReviewIn(BaseModel):
 class ApproveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reviewer: str = Field(min_length=1, max_length=120, description="the CA operator's name")
+    reviewer: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=120,
+        description="the CA operator's name: required with the node-admin key, left out with "
+        "a CA operator's account token (the account is the reviewer)",
+    )
 
 
 class RejectIn(ApproveIn):

@@ -96,6 +96,11 @@ CA_PAGES: Row = row(**_CONSOLE | {"ca_operator": ALLOWED})
 AUDIT_PAGES: Row = row(**_CONSOLE | {"auditor": ALLOWED})
 # Signing in with a key: the key in the form decides (an account's token is no key).
 KEY_LOGIN: Row = row(center=ALLOWED, platform=ALLOWED)
+# The CA review API: the node-admin key, or the token of an account granted CA operator of
+# that CA (zjca in the test: the sample CA; tests/api/applications/test_ca_operator_token.py).
+CA_REVIEW: Row = row(accounts="403", center=ALLOWED, platform="403", ca_operator=ALLOWED)
+# Pages of a CA's operators alone (the review queue): the center operator is refused too.
+CA_OPERATOR_ONLY: Row = row(**_CONSOLE | {"center": "403", "ca_operator": ALLOWED})
 
 ACCESS: dict[tuple[str, str], Row] = {
     # health and the API's own description
@@ -177,11 +182,11 @@ ACCESS: dict[tuple[str, str], Row] = {
     ("GET", "/v1/holder/certificates/{fingerprint}"): ACCOUNT,
     ("POST", "/v1/holder/certificates/{fingerprint}/revocation"): ACCOUNT,
     # a CA's review queue: the node-admin key naming a CA the node serves (for now)
-    ("GET", "/v1/ca/{ca_id}/applications"): ADMIN_ONLY,
-    ("GET", "/v1/ca/{ca_id}/applications/{application_id}"): ADMIN_ONLY,
-    ("GET", "/v1/ca/{ca_id}/applications/{application_id}/attachments/{kind}"): ADMIN_ONLY,
-    ("POST", "/v1/ca/{ca_id}/applications/{application_id}/approve"): ADMIN_ONLY,
-    ("POST", "/v1/ca/{ca_id}/applications/{application_id}/reject"): ADMIN_ONLY,
+    ("GET", "/v1/ca/{ca_id}/applications"): CA_REVIEW,
+    ("GET", "/v1/ca/{ca_id}/applications/{application_id}"): CA_REVIEW,
+    ("GET", "/v1/ca/{ca_id}/applications/{application_id}/attachments/{kind}"): CA_REVIEW,
+    ("POST", "/v1/ca/{ca_id}/applications/{application_id}/approve"): CA_REVIEW,
+    ("POST", "/v1/ca/{ca_id}/applications/{application_id}/reject"): CA_REVIEW,
     # billing: an account's orders, bills, invoices and cards; prices and refunds by the
     # node's operator; the payment gateway's notification carries the gateway's signature
     ("GET", "/v1/billing/prices"): ACCOUNT,
@@ -248,6 +253,13 @@ ACCESS: dict[tuple[str, str], Row] = {
     ("GET", "/console/roles"): CENTER_ONLY,
     ("POST", "/console/roles"): CENTER_ONLY,
     ("POST", "/console/roles/{grant_id}/revoke"): CENTER_ONLY,
+    ("GET", "/console/certificates/proof.json"): SIGNED_IN,
+    ("GET", "/console/review"): CA_OPERATOR_ONLY,
+    ("GET", "/console/ca/{ca_id}/review"): CA_OPERATOR_ONLY,
+    ("GET", "/console/ca/{ca_id}/review/{application_id}"): CA_OPERATOR_ONLY,
+    ("GET", "/console/ca/{ca_id}/review/{application_id}/attachments/{kind}"): CA_OPERATOR_ONLY,
+    ("POST", "/console/ca/{ca_id}/review/{application_id}/approve"): CA_OPERATOR_ONLY,
+    ("POST", "/console/ca/{ca_id}/review/{application_id}/reject"): CA_OPERATOR_ONLY,
 }
 
 
@@ -291,6 +303,9 @@ def render_markdown() -> str:
         "caller here. On the console (`/console`) a session cookie carries the caller, signed",
         "in with a key or, for the CA operator and auditor, with phone and password; 401 is the",
         "login page (accounts without a console role cannot sign in), 403 the forbidden page.",
+        "The CA review API takes the node-admin key or the token of an account granted CA",
+        "operator of that CA (`NOT_CA_OPERATOR` otherwise); the review queue pages",
+        "(`/console/review`, `/console/ca/{ca_id}/review...`) open to that CA's operators only.",
         "",
         "| method | path | " + " | ".join(CALLERS) + " |",
         "|---|---|" + "---|" * len(CALLERS),

@@ -247,6 +247,7 @@ def test_refusals_are_problem_json(callers: Callers) -> None:
                 "INVALID_PLATFORM_KEY",
                 "INVALID_TOKEN",
                 "ADMIN_ONLY",
+                "NOT_CA_OPERATOR",  # the CA review API (the admin key or the CA's operator)
                 "DEVICE_AUTH_FAILED",  # the co-signer's device routes
             }, (method, path, response.text)
 

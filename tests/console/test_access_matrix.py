@@ -36,6 +36,9 @@ PAGES: dict[str, tuple[frozenset[str], int]] = {
     f"/console/audit/runs/{RUN}/progress": (frozenset({CENTER, AUDITOR}), 200),
     f"/console/audit/runs/{RUN}/report.json": (frozenset({CENTER, AUDITOR}), 200),
     "/console/roles": (frozenset({CENTER}), 200),
+    "/console/review": (frozenset({CA_OPERATOR}), 200),
+    "/console/ca/zjca/review": (frozenset({CA_OPERATOR}), 200),  # the CA operator's CA
+    "/console/ca/jsca/review": (frozenset(), 200),  # another CA's: nobody here
 }
 # state-changing forms: path -> the roles that may send them (sent with the session's token)
 FORMS: dict[str, frozenset[str]] = {

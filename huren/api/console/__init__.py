@@ -4,8 +4,9 @@ Jinja2 templates (``huren/api/templates/console``), one stylesheet and one small
 (``huren/api/static/console``), all served by the node under ``/console``: no bundler, no
 CDN. Sign-in, roles and cookies: ``roles``, ``session`` and ``account_login`` (people's
 accounts); pages: ``pages`` (consortium, proposals, chain events), ``certificates``
-(lookup), ``governance`` (propose and vote), ``grants`` (console roles of accounts),
-``audit`` (replays), ``ca_pages`` (a CA's PKI status).
+(lookup; ``proofs``: a record's inclusion proof), ``governance`` (propose and vote),
+``grants`` (console roles of accounts), ``audit`` (replays), ``ca_pages`` (a CA's PKI
+status), ``review`` (the CA review queue).
 See docs/console.md.
 """
 
@@ -24,6 +25,8 @@ from huren.api.console import (
     governance,
     grants,
     pages,
+    proofs,
+    review,
 )
 from huren.api.console.deps import install_handlers, make_state
 from huren.api.deps import NodeServices
@@ -47,7 +50,17 @@ def install(app: FastAPI, node: NodeServices) -> None:
     app.state.console_audit = runner
     install_handlers(app)
     app.add_exception_handler(audit.ReplaysUnavailable, audit.replays_unavailable)
-    modules = (pages, account_login, certificates, governance, grants, audit, ca_pages)
+    modules = (
+        pages,
+        account_login,
+        certificates,
+        proofs,
+        governance,
+        grants,
+        audit,
+        ca_pages,
+        review,
+    )
     for module in modules:
         app.include_router(module.router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")

@@ -4,8 +4,8 @@ The page shows the record (from the index), its history (the predecessors it ren
 the records that renew it, its revocation), its recognition at every registered platform
 (``huren.node.recognition.recognize_many``, the rule and the cache ``/v1/recognition``
 answers with; a platform's own session sees its own platform only, as its API key would),
-and the chain evidence of each record. The inclusion proof section is a placeholder the
-audit work fills (``inclusion-proof``).
+and the chain evidence of each record, and the record's inclusion proof in the anchored Merkle
+tree (``huren.api.console.proofs``).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from huren.api.certificate_upload import (
 from huren.api.console import session as cookies
 from huren.api.console.deps import Allowed, check_csrf, render
 from huren.api.console.pages import caller_of, index_status
+from huren.api.console.proofs import section_context
 from huren.api.console.roles import Permission
 from huren.api.consortium_schemas import PlatformOut
 from huren.api.deps import LagDep, SessionDep
@@ -132,6 +133,8 @@ def lookup(
             "all_platforms": found.principal.may(Permission.RECOGNIZE_ANYWHERE),
         }
     )
+    if history.record is not None:
+        context.update(section_context(request, fp))
     return render(request, "console/certificate.html", context)
 
 

@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from huren.api.console import session as cookies
-from huren.api.console.roles import NAVIGATION, Permission, Principal, Role
+from huren.api.console.roles import NAVIGATION, Permission, Principal, Role, current_nav
 from huren.api.deps import NodeServices
 from huren.node import platform_keys
 from huren.node.console_roles import ConsoleRoleService
@@ -192,11 +192,13 @@ def render(
     if found is None:
         found = getattr(request.state, "console_session", None)
     principal = None if found is None else found.principal
+    nav = [] if principal is None else [n for n in NAVIGATION if principal.may(n.permission)]
     flash = state.signer.flash(request)
     full = {
         "principal": principal,
         "csrf": None if found is None else found.csrf,
-        "nav": [] if principal is None else [n for n in NAVIGATION if principal.may(n.permission)],
+        "nav": nav,
+        "nav_current": current_nav(nav, request.url.path),
         "path": request.url.path,
         "flash": flash,
         **(context or {}),

@@ -4,7 +4,7 @@ Roles (a signed-in person acts in exactly one):
 - ``center-operator``: the center running this node (signs in with the node-admin key for
   now): everything the console offers, including governance through the node's account;
 - ``ca-operator``: a person's account granted the operation of one or more CA institutions
-  (``huren.node.console_roles``): their CAs' PKI status pages (the review queue comes later);
+  (``huren.node.console_roles``): their CAs' PKI status pages and review queues;
 - ``auditor``: a person's account granted auditing: reads everything and runs replays;
 - ``platform``: a trading platform signed in with one of its API keys: the consortium's
   public state read-only and certificate lookup, recognition answers for its own platform
@@ -16,10 +16,19 @@ holds. A later page adds a ``NavItem`` to ``NAVIGATION`` and, when new, a permis
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["NAVIGATION", "ROLE_PERMISSIONS", "NavItem", "Permission", "Principal", "Role"]
+__all__ = [
+    "NAVIGATION",
+    "ROLE_PERMISSIONS",
+    "NavItem",
+    "Permission",
+    "Principal",
+    "Role",
+    "current_nav",
+]
 
 
 class Role(StrEnum):
@@ -100,19 +109,37 @@ class Principal:
 
 @dataclass(frozen=True, slots=True)
 class NavItem:
+    """An entry of the navigation bar: current on its path and below, and on the paths
+    ``also`` matches (a CA's review queue, under the CA's path, is the Review entry's)."""
+
     label: str
     path: str
     permission: Permission
+    also: str | None = None  # a regular expression of other paths of this entry
+
+    def score(self, path: str) -> int:
+        """How well ``path`` belongs here: 2 by ``also``, 1 under ``path``, 0 not at all."""
+        if self.also is not None and re.match(self.also, path):
+            return 2
+        return 1 if path.startswith(self.path) else 0
 
 
-# In order of the navigation bar. The CA review queue (REVIEW_APPLICATIONS, at
-# /console/ca/<id>/review) and the platform-side scan pages join here when they exist.
+def current_nav(items: list[NavItem], path: str) -> NavItem | None:
+    """The entry ``path`` belongs to best (none when it belongs to none)."""
+    best = max(items, key=lambda n: n.score(path), default=None)
+    return best if best is not None and best.score(path) > 0 else None
+
+
+# In order of the navigation bar. The platform-side scan pages join here when they exist.
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Consortium", "/console/consortium", Permission.VIEW_CONSORTIUM),
     NavItem("Proposals", "/console/proposals", Permission.VIEW_CONSORTIUM),
     NavItem("Chain events", "/console/events", Permission.VIEW_CONSORTIUM),
     NavItem("Certificates", "/console/certificates", Permission.LOOKUP_CERTIFICATES),
     NavItem("CAs", "/console/ca", Permission.VIEW_CA_PKI),
+    NavItem(
+        "Review", "/console/review", Permission.REVIEW_APPLICATIONS, r"/console/ca/[^/]+/review"
+    ),
     NavItem("Replays", "/console/audit", Permission.RUN_AUDIT),
     NavItem("Roles", "/console/roles", Permission.MANAGE_ROLES),
 )

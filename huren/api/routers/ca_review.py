@@ -1,7 +1,8 @@
-"""The CA operator's review queue (node-admin key for now; the CA is named in the path).
+"""The CA operator's review queue (the CA is named in the path).
 
-Until the console adds CA operator accounts, a CA operator is whoever holds the node-admin
-key and names a CA this node serves; the reviewer's name goes into the audit trail.
+Callers: the node-admin key (the body names the reviewer), or the access token of an account
+granted the console role of CA operator for that CA, whose decisions record the account as
+the reviewer (``huren.api.ca_reviewer``); the console's review pages call the same service.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Response
 
 from huren.api.application_schemas import ApplicationOut, ApproveIn, RejectIn
-from huren.api.deps import AdminDep, NodeDep
+from huren.api.ca_reviewer import CaId, ReviewerDep
+from huren.api.deps import NodeDep
 from huren.api.problems import PROBLEM_RESPONSES, problem_response
 from huren.api.routers.applications import get_services
 from huren.node.applications.model import AttachmentKind
@@ -23,7 +25,8 @@ __all__ = ["router"]
 # What review answers besides bad input (codes in huren.node.applications.errors).
 REVIEW_RESPONSES: dict[int | str, dict[str, Any]] = {
     **PROBLEM_RESPONSES,
-    403: problem_response("Needs the node-admin key (ADMIN_ONLY)"),
+    401: problem_response("No key or token, or not a valid one (UNAUTHENTICATED, ...)"),
+    403: problem_response("Neither the admin key nor this CA's operator (NOT_CA_OPERATOR)"),
     404: problem_response(
         "A CA this node does not serve, or no such application (UNKNOWN_CA, ...)"
     ),
@@ -35,12 +38,12 @@ REVIEW_RESPONSES: dict[int | str, dict[str, Any]] = {
 router = APIRouter(
     prefix="/v1/ca/{ca_id}/applications", tags=["ca review"], responses=REVIEW_RESPONSES
 )
-CaId = Annotated[str, Path(min_length=1, max_length=66, pattern=r"^[a-z0-9][a-z0-9._-]*$")]
 AppId = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")]
 
 
-def _served(ca_id: CaId, _: AdminDep, node: NodeDep) -> ApplicationServices:
-    """The admin key first, then the CA (one this node serves), then the services."""
+def _served(ca_id: CaId, _: ReviewerDep, node: NodeDep) -> ApplicationServices:
+    """The caller first (the admin key or this CA's operator), then the CA (one this node
+    serves), then the services."""
     pki = getattr(node, "pki", None)
     if pki is None or ca_id not in pki.cas:
         raise UnknownCa(f"no CA {ca_id!r} is loaded into this node")
@@ -78,8 +81,10 @@ def approve(
     application_id: AppId,
     body: ApproveIn,
     s: ServedDep,
+    reviewer: ReviewerDep,
 ) -> ApplicationOut:
-    view = s.applications.ca_review(ca_id, application_id, body.reviewer, True, None)
+    name = reviewer.name(body.reviewer)
+    view = s.applications.ca_review(ca_id, application_id, name, True, None)
     return ApplicationOut.model_validate(view)
 
 
@@ -89,9 +94,11 @@ def reject(
     application_id: AppId,
     body: RejectIn,
     s: ServedDep,
+    reviewer: ReviewerDep,
 ) -> ApplicationOut:
     """Reject with a reason: a submitted application goes back to the applicant; a paid one
     (not yet issued) is refunded through billing and ends ``refunded`` (504 REFUND_PENDING
     when the gateway's answer is lost: it stays paid, and rejecting again is safe)."""
-    view = s.applications.ca_review(ca_id, application_id, body.reviewer, False, body.reason)
+    name = reviewer.name(body.reviewer)
+    view = s.applications.ca_review(ca_id, application_id, name, False, body.reason)
     return ApplicationOut.model_validate(view)

@@ -30,11 +30,11 @@ def test_holder_routes_need_an_account_token(api: AppApi) -> None:
         problem(api.http.request(method, path), 401, "UNAUTHENTICATED")
 
 
-def test_ca_review_routes_need_the_admin_key(api: AppApi) -> None:
-    alice = api.login(ALICE[0])
+def test_ca_review_routes_need_the_admin_key_or_the_cas_operator(api: AppApi) -> None:
+    alice = api.login(ALICE[0])  # an account, but no CA operator
     routes = _routes(api, ("/v1/ca/",))
     assert len(routes) == 5
     for method, path in routes:
         problem(api.http.request(method, path), 401, "UNAUTHENTICATED")
-        assert api.http.request(method, path, headers=alice).status_code == 401
+        problem(api.http.request(method, path, headers=alice), 403, "NOT_CA_OPERATOR")
     problem(api.http.get("/v1/ca/nosuchca/applications", headers=api.admin()), 404, "UNKNOWN_CA")

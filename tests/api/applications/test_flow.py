@@ -157,7 +157,7 @@ def test_claim_reject_resubmit_approve_pay_download_renew_revoke(
         f"/v1/ca/zjca/applications/{app_id}/attachments/business_licence", headers=api.admin()
     )
     assert licence.content == png_bytes() and licence.headers["content-type"] == "image/png"
-    problem(api.http.get("/v1/ca/zjca/applications", headers=alice), 401, "INVALID_PLATFORM_KEY")
+    problem(api.http.get("/v1/ca/zjca/applications", headers=alice), 403, "NOT_CA_OPERATOR")
     rejected = review(api, app_id, reject="营业执照不清晰")
     assert rejected.json()["state"] == "rejected"
     assert "application_rejected" in messages(api, alice)

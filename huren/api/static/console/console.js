@@ -1,5 +1,6 @@
 // The console's only script: the live chain-event feed, the index status, showing the
-// fields of the chosen proposal kind, and following a replay run's progress. Pages work without it (forms post as usual).
+// fields of the chosen proposal kind, following a replay run's progress, and checking an
+// inclusion proof's audit path in the browser. Pages work without it (forms post as usual).
 "use strict";
 
 const MAX_FEED_ROWS = 500;
@@ -108,7 +109,83 @@ function pollRun(table) {
   window.setTimeout(tick, interval);
 }
 
+function hexBytes(hex) {
+  const clean = hex.startsWith("0x") ? hex.slice(2) : hex;
+  if (clean.length % 2 !== 0 || /[^0-9a-fA-F]/.test(clean)) throw new Error(`not hex: ${hex}`);
+  const out = new Uint8Array(clean.length / 2);
+  for (let i = 0; i < out.length; i += 1) out[i] = parseInt(clean.substr(2 * i, 2), 16);
+  return out;
+}
+
+function bytesHex(bytes) {
+  return `0x${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
+}
+
+async function sha256(...parts) {
+  const joined = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) { joined.set(p, at); at += p.length; }
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", joined));
+}
+
+// RFC 9162 2.1.3.2: the root an inclusion proof leads to (null when the path does not fit).
+async function rootFromPath(index, size, leafHash, path) {
+  if (index >= size) return null;
+  let fn = index;
+  let sn = size - 1;
+  let r = leafHash;
+  for (const p of path) {
+    if (sn === 0) return null;
+    if (fn % 2 === 1 || fn === sn) {
+      r = await sha256(Uint8Array.of(1), p, r);
+      if (fn % 2 === 0) {
+        while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+      }
+    } else {
+      r = await sha256(Uint8Array.of(1), r, p);
+    }
+    fn = Math.floor(fn / 2);
+    sn = Math.floor(sn / 2);
+  }
+  return sn === 0 ? r : null;
+}
+
+function verifyInBrowser(button) {
+  const proof = document.getElementById("proof");
+  const result = document.getElementById("browser-verify-result");
+  button.addEventListener("click", async () => {
+    if (!window.crypto || !crypto.subtle) {
+      result.textContent = "This browser offers no SHA-256 here (WebCrypto needs HTTPS or localhost): use the command below.";
+      result.className = "bad";
+      return;
+    }
+    try {
+      const leaf = hexBytes(proof.dataset.leaf);
+      const leafHash = await sha256(Uint8Array.of(0), leaf);
+      if (bytesHex(leafHash) !== proof.dataset.leafHash) {
+        result.textContent = "FAILED: the leaf data do not hash to the leaf hash shown.";
+        result.className = "bad";
+        return;
+      }
+      const path = Array.from(document.querySelectorAll("#audit-path li"), (li) => hexBytes(li.dataset.hash));
+      const root = await rootFromPath(Number(proof.dataset.index), Number(proof.dataset.size), leafHash, path);
+      if (root !== null && bytesHex(root) === proof.dataset.root.toLowerCase()) {
+        result.textContent = `VERIFIED in this browser: leaf ${proof.dataset.index} and ${path.length} path hashes make the root ${bytesHex(root).slice(0, 18)}…`;
+        result.className = "ok";
+      } else {
+        result.textContent = `FAILED: the path leads to ${root === null ? "no root (wrong length)" : bytesHex(root)}, not the root shown.`;
+        result.className = "bad";
+      }
+    } catch (error) {
+      result.textContent = `FAILED: ${error.message}`;
+      result.className = "bad";
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  const verify = document.getElementById("verify-in-browser");
+  if (verify) verifyInBrowser(verify);
   document.querySelectorAll("table[data-progress]").forEach(pollRun);
   const feeds = document.querySelectorAll("table[data-feed]");
   feeds.forEach(pollFeed);
