@@ -63,8 +63,14 @@ _IMAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def install(app: FastAPI, node: object) -> None:
-    """The seal service over the node's database, and the routes."""
-    app.state.seals = SealManagement(node.engine)  # type: ignore[attr-defined]
+    """The node's seal management (the applications', on their clock; else one over the
+    node's database), and the routes."""
+    applications = getattr(node, "applications", None)
+    seals = getattr(applications, "seals", None)
+    if seals is None:
+        engine = getattr(node, "engine", None)
+        seals = None if engine is None else SealManagement(engine)
+    app.state.seals = seals
     app.include_router(router)
     app.include_router(enterprise_router)
 

@@ -28,6 +28,7 @@ class ApplicationServices:
     applications: ApplicationService
     desk: CertificateDesk
     billing: Billing
+    seals: SealManagement | None = None  # the node's seal management (on the same clock)
 
 
 def build_application_services(
@@ -56,6 +57,7 @@ def build_application_services(
 
         billing.payments.observe_paid(on_paid)
     # The seal on an approved application's form (2.11.3.2).
-    service.approval_observers.append(SealManagement(engine, clock=clock).on_application_approved)
+    seals = SealManagement(engine, clock=clock)
+    service.approval_observers.append(seals.on_application_approved)
     desk = CertificateDesk(service, pki.issuance, accounts.accounts, clock=clock)
-    return ApplicationServices(service, desk, seam)
+    return ApplicationServices(service, desk, seam, seals)
