@@ -182,3 +182,10 @@ def test_bad_uploads_are_typed_4xx(people: People) -> None:
 def test_without_a_token_nothing(people: People) -> None:
     for url in ("/v1/seals", PERSONAL, f"/v1/enterprises/{people.enterprise.id}/seals"):
         problem(people.api.http.get(url), 401, "UNAUTHENTICATED")
+
+
+def test_labels_hold_no_control_characters(people: People) -> None:
+    for label in ("a\x00b", "tab\there", "\u200b"):
+        made = people.post(people.alice, f"{PERSONAL}/styled", json={**square(), "label": label})
+        problem(made, 422, "INVALID_SEAL_RECORD")
+    assert people.get(people.alice, PERSONAL).json() == []
