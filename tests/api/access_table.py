@@ -142,6 +142,7 @@ ACCESS: dict[tuple[str, str], Row] = {
     # staff (view); anyone else's seal is a 404 (docs/seals.md)
     ("GET", "/v1/seals"): ACCOUNT,
     ("GET", "/v1/seals/personal"): ACCOUNT,
+    ("GET", "/v1/seals/template.pdf"): ACCOUNT,
     ("POST", "/v1/seals/personal/styled"): ACCOUNT,
     ("POST", "/v1/seals/personal/photo"): ACCOUNT,
     ("POST", "/v1/seals/personal/handwriting"): ACCOUNT,

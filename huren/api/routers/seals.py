@@ -21,6 +21,7 @@ from huren.api.seal_schemas import LabelIn, SealOut, SealsOut, StyledSealIn
 from huren.node.seal_management import SealManagement
 from huren.node.seals.records import SealImageSource, SealKind
 from huren.node.seals.service import SealImage
+from huren.node.seals.template import seal_template_pdf
 
 __all__ = ["enterprise_router", "install", "router"]
 
@@ -100,7 +101,7 @@ def overview(account: AccountDep, seals: SealsDep) -> SealsOut:
     return SealsOut.of(seals.overview(account.id))
 
 
-# -- personal seals (declared before /{seal_id}) ----------------------------------------------
+# -- personal seals and the template (declared before /{seal_id}) -----------------------------
 
 
 @router.get("/personal", response_model=list[SealOut])
@@ -136,6 +137,17 @@ async def add_personal_handwriting(
     image = await _upload(request, seals.handwriting)
     record = await run_in_threadpool(seals.add_personal, account.id, image, label)
     return SealOut.of(record)
+
+
+@router.get(
+    "/template.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "the template"}},
+)
+def template(account: AccountDep) -> Response:
+    """The seal template (印章模板): print it, stamp or sign in its box, photograph it and
+    upload the photo to ``…/photo``."""
+    return Response(seal_template_pdf(), media_type="application/pdf")
 
 
 # -- one seal ----------------------------------------------------------------------------------
