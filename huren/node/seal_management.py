@@ -34,6 +34,7 @@ from huren.node.seals.errors import (
     InvalidSealStyle,
     NoSealFound,
     SealError,
+    SealLimitReached,
     SealNotFound,
     SealPermissionDenied,
     UnreadablePhoto,
@@ -220,6 +221,12 @@ class SealManagement:
 
     # Checks made before an image is drawn, decoded or extracted (seconds of work for a
     # photo), so that a caller who may not add or edit is refused first.
+
+    def check_room(self, account_id: str) -> None:
+        """A personal seal may still be added (the add itself decides, atomically)."""
+        held = len(self.service.list_personal_seals(account_id))
+        if held >= KIND_LIMITS[SealKind.PERSONAL]:
+            raise SealLimitReached(f"you have {held} personal seals; at most {held} are kept")
 
     def check_add(
         self, account_id: str, enterprise_id: str, kind: SealKind, source: SealImageSource

@@ -122,6 +122,7 @@ async def add_personal_photo(
     request: Request, account: AccountDep, seals: SealsDep, label: UploadLabel = ""
 ) -> SealOut:
     """A photo of the stamped template (拍照上传), PNG or JPEG: the red seal is extracted."""
+    await run_in_threadpool(seals.check_room, account.id)  # before the image work
     image = await _upload(request, seals.photo)
     record = await run_in_threadpool(seals.add_personal, account.id, image, label)
     return SealOut.of(record)
@@ -134,6 +135,7 @@ async def add_personal_handwriting(
     request: Request, account: AccountDep, seals: SealsDep, label: UploadLabel = ""
 ) -> SealOut:
     """A handwritten seal (手写模式): a PNG with a transparent background."""
+    await run_in_threadpool(seals.check_room, account.id)  # before the image work
     image = await _upload(request, seals.handwriting)
     record = await run_in_threadpool(seals.add_personal, account.id, image, label)
     return SealOut.of(record)

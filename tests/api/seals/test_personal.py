@@ -79,6 +79,10 @@ def test_at_most_three_personal_seals_then_delete_frees_a_place(people: People) 
     assert [m.status_code for m in made] == [201, 201, 201]
     fourth = people.post(people.bob, f"{PERSONAL}/styled", json=square("李四"))
     problem(fourth, 409, "SEAL_LIMIT_REACHED")
+    # Uploads are refused for the limit before their bytes are even looked at.
+    for route in ("photo", "handwriting"):
+        junk = people.post(people.bob, f"{PERSONAL}/{route}", content=b"not an image")
+        problem(junk, 409, "SEAL_LIMIT_REACHED")
     first = made[0].json()["seal_id"]
     deleted = people.api.http.delete(f"/v1/seals/{first}", headers=people.bob)
     assert deleted.status_code == 204
