@@ -31,9 +31,16 @@ from tests.api.applications.conftest import (  # noqa: F401 - fixtures
     AppApi,
     _db_template,
     api,
+    api_any_db,
     problem,
 )
-from tests.node.conftest import _seeded_template, seeded  # noqa: F401 - fixtures
+from tests.node.conftest import (  # noqa: F401 - fixtures
+    _seeded_template,
+    db_url,
+    engine,
+    postgres_server,
+    seeded,
+)
 from tests.node.seals.photos import make_photo
 
 __all__ = ["ALICE", "BOB", "AppApi", "Enterprise", "People", "problem"]
@@ -76,6 +83,16 @@ class People:
 
 @pytest.fixture
 def people(api: AppApi) -> People:  # noqa: F811
+    return _people(api)
+
+
+@pytest.fixture
+def people_any_db(api_any_db: AppApi) -> People:  # noqa: F811
+    """The same on SQLite and on PostgreSQL."""
+    return _people(api_any_db)
+
+
+def _people(api: AppApi) -> People:  # noqa: F811
     alice, bob, carol = (api.login(p[0]) for p in (ALICE, BOB, CAROL))
     ids = {
         name: account_id(api, p[0])
