@@ -190,3 +190,25 @@ def test_device_options_are_checked(world: World, calls: Calls, tmp_path: Path) 
     )
     assert missing.exit_code == 2 and "--certificate and --platform" in missing.output
     assert calls.paths == []
+
+
+def test_the_pin_is_asked_for_when_not_in_the_environment(
+    env: ApiEnv, world: World, calls: Calls, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HUREN_DEVICE_PIN", raising=False)
+    split = Recipient.from_certificate(world.encryption_der)
+    sealed, target = tmp_path / "bid.hbf", tmp_path / "bid.pdf"
+    seal_bid(env, sealed, [split])
+    args = [
+        "bid",
+        "decrypt",
+        str(sealed),
+        str(target),
+        "--device-home",
+        str(world.device.store.root),
+    ]
+    args += ["--certificate", split.fingerprint.hex(), "--platform", PLATFORM]
+    done = runner.invoke(app, [*args, "--server", "http://testserver"], input=f"{PIN}\n")
+    assert done.exit_code == 0, done.output
+    assert "PIN" in done.output and PIN not in done.output  # asked, not echoed
+    assert target.read_bytes() == CONTENT
