@@ -26,6 +26,8 @@ from huren.node.bidfile.header import DEFAULT_CHUNK_SIZE
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from huren.node.bidfile import Decapsulator
+
 bid_app = typer.Typer(
     help="Bid files encrypted once to several encryption certificates.", no_args_is_help=True
 )
@@ -153,7 +155,9 @@ def encrypt_command(
 def decrypt_command(
     source: Annotated[Path, typer.Argument(help="the bid file", exists=True, dir_okay=False)],
     target: Annotated[Path, typer.Argument(help="where to write the content")],
-    key: Annotated[Path, typer.Option(help="the X25519 private key, PKCS#8 PEM or DER")],
+    key: Annotated[
+        Path | None, typer.Option(help="the X25519 private key, PKCS#8 PEM or DER")
+    ] = None,
     cert: Annotated[
         Path | None, typer.Option(help="its certificate (else every entry is tried)")
     ] = None,
@@ -165,22 +169,45 @@ def decrypt_command(
             show_default=False,
         ),
     ] = None,
+    device_home: Annotated[
+        Path | None,
+        typer.Option(help="a device's files: decrypt with its split key and the co-signer"),
+    ] = None,
+    certificate: Annotated[
+        str | None, typer.Option(help="with --device-home: the encryption certificate's SHA-256")
+    ] = None,
+    platform: Annotated[
+        str | None, typer.Option(help="with --device-home: the platform the bid is opened at")
+    ] = None,
+    server: Annotated[
+        str, typer.Option(envvar="HUREN_DEVICE_SERVER", help="the node API with the co-signer")
+    ] = "http://127.0.0.1:8700",
+    pin: Annotated[
+        str | None,
+        typer.Option(
+            envvar="HUREN_DEVICE_PIN",
+            help="the device PIN (asked for when not in the environment)",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Decrypt SOURCE with one recipient's key; TARGET appears only if the whole file
-    authenticated."""
-    from huren.node.bidfile import BidFileError, LocalX25519Decapsulator, decrypt
+    """Decrypt SOURCE with one recipient's key: a whole key file (--key), or a device's split
+    key (--device-home, --certificate, --platform) whose co-signer returns its decryption share;
+    TARGET appears only if the whole file authenticated."""
+    from huren.node.bidfile import BidFileError, decrypt
 
-    try:
-        certificate = None if cert is None else cert.read_bytes()
-        password = None if key_password is None else key_password.encode()
-        decapsulator = LocalX25519Decapsulator.from_key_bytes(
-            key.read_bytes(), certificate, password
-        )
-    except OSError as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-    except BidFileError as exc:
-        raise _fail(exc) from None
+    if (key is None) == (device_home is None):
+        console.print("[red]give either --key or --device-home[/red]")
+        raise typer.Exit(2)
+    decapsulator: Decapsulator
+    if device_home is not None:
+        decapsulator = _device_decapsulator(device_home, certificate, platform, server, pin)
+    else:
+        assert key is not None
+        decapsulator = _key_decapsulator(key, cert, key_password)
+    from huren.device.errors import DeviceError
+    from huren.node.keysplit.errors import KeysplitError
+
     try:
         with (
             source.open("rb") as src,
@@ -188,8 +215,46 @@ def decrypt_command(
             _progress("decrypting", source.stat().st_size) as advance,
         ):
             summary = decrypt(src, out, decapsulator, progress=advance)
-    except BidFileError as exc:
+    except (BidFileError, DeviceError, KeysplitError) as exc:
         raise _fail(exc) from None
     console.print(
         f"wrote {target}: {summary.plaintext_bytes} bytes, opened as {summary.recipient.hex()}"
     )
+
+
+def _key_decapsulator(key: Path, cert: Path | None, key_password: str | None) -> Decapsulator:
+    from huren.node.bidfile import BidFileError, LocalX25519Decapsulator
+
+    try:
+        certificate = None if cert is None else cert.read_bytes()
+        password = None if key_password is None else key_password.encode()
+        return LocalX25519Decapsulator.from_key_bytes(key.read_bytes(), certificate, password)
+    except OSError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    except BidFileError as exc:
+        raise _fail(exc) from None
+
+
+def _device_decapsulator(
+    home: Path, certificate: str | None, platform: str | None, server: str, pin: str | None
+) -> Decapsulator:
+    from huren import cli_device
+    from huren.device.decapsulator import DeviceDecapsulator
+    from huren.device.errors import DeviceError
+    from huren.device.sdk import Device
+
+    if certificate is None or platform is None:
+        console.print("[red]--device-home needs --certificate and --platform[/red]")
+        raise typer.Exit(2)
+    if not home.is_dir():
+        console.print(f"[red]no device files at {home}[/red]")
+        raise typer.Exit(2)
+    if pin is None:
+        pin = typer.prompt("PIN", hide_input=True)
+    try:
+        # The device's HTTP client comes from ``huren device`` (one seam for tests).
+        device = Device(home, cli_device.http_client(server))
+        return DeviceDecapsulator(device, certificate, pin=pin, platform=platform)
+    except DeviceError as exc:
+        raise _fail(exc) from None

@@ -49,6 +49,7 @@ from huren.api.routers import (
     pki,
     platform_keys,
     recognition,
+    seals,
 )
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
@@ -96,6 +97,7 @@ def create_app(node: NodeServices) -> FastAPI:
     app.include_router(messages.internal_router)
     for router in (applications.router, applications.holder_router, ca_review.router):
         app.include_router(router)
+    seals.install(app, node)
     app.add_middleware(recognition.FastPath)  # inside BodyLimit: that refuses first
     app.add_middleware(pki.OcspFastPath)
     app.add_middleware(SingleQueryValues)  # ahead of the fast paths: they answer as the routes

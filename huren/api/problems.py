@@ -37,6 +37,7 @@ from huren.node.pki.errors import PkiError
 from huren.node.platform_keys import PlatformKeyError
 from huren.node.ports import PortError
 from huren.node.recognition import RecognitionError
+from huren.node.seals.errors import SealError
 from huren.registry.backend import BackendError, ChainUnavailable
 from huren.registry.errors_base import ContractError, RegistryError
 
@@ -220,7 +221,8 @@ def handle(exc: BaseException) -> JSONResponse:
         | KeysplitError
         | BillingError
         | ApplicationError
-        | EnterpriseError,
+        | EnterpriseError
+        | SealError,
     ):
         return problem(exc.status, exc.code, str(exc))
     if isinstance(exc, AccountError | IdentityError | MessageError | PortError):
@@ -267,6 +269,7 @@ _ROOTS: tuple[type[Exception], ...] = (
     PortError,
     ApplicationError,
     EnterpriseError,
+    SealError,
 )
 
 

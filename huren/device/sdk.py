@@ -224,9 +224,29 @@ class Device:
     ) -> bytes:
         """Open an HPKE ``enc ‖ ciphertext`` message to this encryption key; only ``enc``
         goes to the co-signer."""
+        public = self.store.load(enrolment_id).public
+        dh = self.decapsulate(
+            enrolment_id, enc_of(hpke_message), pin=pin, platform=platform, fingerprint=fingerprint
+        )
+        return open_with_dh(
+            hpke_message, dh, x25519_public_key(public), aead=aead, info=info, aad=aad
+        )
+
+    def decapsulate(
+        self,
+        enrolment_id: str,
+        enc: bytes,
+        *,
+        pin: str,
+        platform: str,
+        fingerprint: str | None = None,
+    ) -> bytes:
+        """X25519(sk, enc) for a sender's ephemeral ``enc``, made with the co-signer's
+        decryption share (its proof checked) and the device's own: the DH value an HPKE
+        receiver starts from. Only ``enc`` goes to the co-signer; the whole key never exists."""
         stored = self.store.load(enrolment_id)
         public = stored.public
-        request = DecryptionRequest(public.group_public_key, public.epoch, enc_of(hpke_message))
+        request = DecryptionRequest(public.group_public_key, public.epoch, enc)
         stretched = pins.stretch(pin, stored.salt, stored.params)
         answer = self.client.call(
             "POST",
@@ -241,10 +261,7 @@ class Device:
         )
         key = self._open(stored, stretched, answer["unwrap_secret"])
         share = DecryptionShare.from_bytes(b64d(answer["decryption_share"]))
-        dh = combine_decryption_shares(public, request, [share], own_key=key)
-        return open_with_dh(
-            hpke_message, dh, x25519_public_key(public), aead=aead, info=info, aad=aad
-        )
+        return combine_decryption_shares(public, request, [share], own_key=key)
 
     def change_pin(self, enrolment_id: str, old_pin: str, new_pin: str) -> None:
         """Re-seal the share under ``new_pin`` and rotate the PIN proof key at the co-signer."""

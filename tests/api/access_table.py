@@ -181,6 +181,27 @@ ACCESS: dict[tuple[str, str], Row] = {
     ("GET", "/v1/holder/certificates"): ACCOUNT,
     ("GET", "/v1/holder/certificates/{fingerprint}"): ACCOUNT,
     ("POST", "/v1/holder/certificates/{fingerprint}/revocation"): ACCOUNT,
+    # seals: one's own personal seals; an enterprise's seals for its admin (add, edit) and
+    # staff (view); anyone else's seal is a 404 (docs/seals.md)
+    ("GET", "/v1/seals"): ACCOUNT,
+    ("GET", "/v1/seals/personal"): ACCOUNT,
+    ("GET", "/v1/seals/template.pdf"): ACCOUNT,
+    ("POST", "/v1/seals/personal/styled"): ACCOUNT,
+    ("POST", "/v1/seals/personal/photo"): ACCOUNT,
+    ("POST", "/v1/seals/personal/handwriting"): ACCOUNT,
+    ("GET", "/v1/seals/{seal_id}"): ACCOUNT,
+    ("GET", "/v1/seals/{seal_id}/image"): ACCOUNT,
+    ("PATCH", "/v1/seals/{seal_id}"): ACCOUNT,
+    ("PUT", "/v1/seals/{seal_id}/styled"): ACCOUNT,
+    ("PUT", "/v1/seals/{seal_id}/photo"): ACCOUNT,
+    ("PUT", "/v1/seals/{seal_id}/handwriting"): ACCOUNT,
+    ("DELETE", "/v1/seals/{seal_id}"): ACCOUNT,
+    ("GET", "/v1/enterprises/{enterprise_id}/seals"): row(
+        accounts="403", staff=ALLOWED, ent_admin=ALLOWED
+    ),
+    ("POST", "/v1/enterprises/{enterprise_id}/seals/{kind}/styled"): ACCOUNT,
+    ("POST", "/v1/enterprises/{enterprise_id}/seals/{kind}/photo"): ACCOUNT,
+    ("POST", "/v1/enterprises/{enterprise_id}/seals/{kind}/handwriting"): ACCOUNT,
     # a CA's review queue: the node-admin key naming a CA the node serves (for now)
     ("GET", "/v1/ca/{ca_id}/applications"): CA_REVIEW,
     ("GET", "/v1/ca/{ca_id}/applications/{application_id}"): CA_REVIEW,

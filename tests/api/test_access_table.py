@@ -45,6 +45,7 @@ SAMPLES = {
     "which": "root",
     "grant_id": "1",
     "uscc": "",  # enterprise E's, set by the fixture
+    "enterprise_id": "",  # enterprise E's, set by the fixture
 }
 PHONES = {
     "person": "13900139001",
@@ -72,6 +73,7 @@ class Callers:
     keys: dict[str, str]  # caller -> the key or token it sends ("" for none)
     client: TestClient  # on the module's app, whose lifespan the env fixture runs
     uscc: str  # enterprise E's
+    enterprise_id: str  # enterprise E's
 
 
 @pytest.fixture(scope="module")
@@ -102,6 +104,7 @@ def callers(env: ApiEnv) -> Iterator[Callers]:
         ]
         for enterprise_id, who, role in members:
             enterprises.set_member(session, enterprise_id, ids[who], role, now=NOW)
+        e_id = e.id
     roles = ConsoleRoleService(env.services.engine)
     roles.grant(PHONES["ca_operator"], GrantedRole.CA_OPERATOR, "zjca", by="access-table")
     roles.grant(PHONES["auditor"], GrantedRole.AUDITOR, None, by="access-table")
@@ -112,7 +115,8 @@ def callers(env: ApiEnv) -> Iterator[Callers]:
             headers={"Authorization": f"Bearer {keys[who]}"},
         )
         assert set_password.status_code == 204, set_password.text
-    yield Callers(app, keys, TestClient(app, raise_server_exceptions=False), e_uscc)
+    client = TestClient(app, raise_server_exceptions=False)
+    yield Callers(app, keys, client, e_uscc, e_id)
 
 
 def app_routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -152,7 +156,7 @@ def test_docs_access_md_is_the_table_rendered() -> None:
 
 
 def _url(path: str, callers: Callers) -> str:
-    samples = SAMPLES | {"uscc": callers.uscc}
+    samples = SAMPLES | {"uscc": callers.uscc, "enterprise_id": callers.enterprise_id}
     return _PARAM.sub(lambda m: samples.get(m[1], "x"), path)
 
 
@@ -248,6 +252,7 @@ def test_refusals_are_problem_json(callers: Callers) -> None:
                 "INVALID_TOKEN",
                 "ADMIN_ONLY",
                 "NOT_CA_OPERATOR",  # the CA review API (the admin key or the CA's operator)
+                "SEAL_PERMISSION_DENIED",  # an enterprise's seals, asked by someone outside it
                 "DEVICE_AUTH_FAILED",  # the co-signer's device routes
             }, (method, path, response.text)
 

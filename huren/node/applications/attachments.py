@@ -27,7 +27,13 @@ from huren.node.applications.model import AttachmentKind
 from huren.node.seals.fonts import cjk_font
 from huren.node.seals.images import open_upload
 
-__all__ = ["MAX_ATTACHMENT_BYTES", "CheckedUpload", "check_upload", "render_form_pdf"]
+__all__ = [
+    "MAX_ATTACHMENT_BYTES",
+    "CheckedUpload",
+    "check_media",
+    "check_upload",
+    "render_form_pdf",
+]
 
 MAX_ATTACHMENT_BYTES = 900 * 1024
 MAX_ATTACHMENT_PIXELS = 30_000_000
@@ -54,20 +60,27 @@ def sniff(data: bytes) -> str | None:
     return next((media for magic, media in _MAGIC if data.startswith(magic)), None)
 
 
-def check_upload(kind: AttachmentKind, data: bytes, declared: str | None) -> CheckedUpload:
-    """The upload if it is an acceptable, decodable file of ``kind``; a typed error if not."""
+def check_media(data: bytes, declared: str | None, accepted: frozenset[str], what: str) -> str:
+    """The media type of an upload by its magic bytes, if it is within the size limit, one
+    of ``accepted`` and agrees with the declared Content-Type; a typed error if not. (Also
+    what seal uploads go through: one set of limits and codes for every upload.)"""
     if len(data) > MAX_ATTACHMENT_BYTES:
-        raise AttachmentTooLarge(f"an attachment has at most {MAX_ATTACHMENT_BYTES} bytes")
+        raise AttachmentTooLarge(f"an upload has at most {MAX_ATTACHMENT_BYTES} bytes")
     media = sniff(data)
-    accepted = ACCEPTED[kind]
     if media is None or media not in accepted:
         raise UnsupportedAttachment(
-            f"a {kind.value} is one of {', '.join(sorted(accepted))}"
+            f"a {what} is one of {', '.join(sorted(accepted))}"
             + ("" if media is None else f", not {media}")
         )
     label = (declared or "").split(";")[0].strip().lower()
     if label not in _UNDECLARED and label != media:
         raise AttachmentMislabelled(f"declared {label}, but the content is {media}")
+    return media
+
+
+def check_upload(kind: AttachmentKind, data: bytes, declared: str | None) -> CheckedUpload:
+    """The upload if it is an acceptable, decodable file of ``kind``; a typed error if not."""
+    media = check_media(data, declared, ACCEPTED[kind], kind.value)
     if media == "application/pdf":
         _check_pdf(data)
     else:

@@ -11,6 +11,7 @@ revocation are in ``huren.node.applications.issuing``.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import time
 from collections.abc import Callable
@@ -61,6 +62,8 @@ from huren.node.messages import MessageKind, post
 
 __all__ = ["ALLIANCE_PLATFORM", "ApplicationService", "NewApplication"]
 
+log = logging.getLogger(__name__)
+
 ALLIANCE_PLATFORM = "alliance"  # the alliance's own platform: certificates of alliance scope
 Clock = Callable[[], float]
 
@@ -80,6 +83,9 @@ class ApplicationService:
         self.billing = billing
         self.issuing_cas = issuing_cas  # the CAs this node's PKI holds
         self.clock = clock
+        # Told the id of each application the CA approved, after the approval committed
+        # (the seal a form brings: huren.node.seal_management); their failures are logged.
+        self.approval_observers: list[Callable[[str], object]] = []
 
     def now(self) -> int:
         return int(self.clock())
@@ -290,6 +296,12 @@ class ApplicationService:
             _check_reason(reason)
             assert reason is not None
             return payment.reject_paid(self, ca_id, application_id, actor, reason)
+        if approve:
+            for observe in self.approval_observers:
+                try:
+                    observe(application_id)
+                except Exception:  # the approval stands; what an observer missed is logged
+                    log.exception("approval observer failed for %s", application_id)
         return view
 
     def _reject(

@@ -18,6 +18,7 @@ from huren.node.applications.service import ApplicationService
 from huren.node.billing.orders import Order
 from huren.node.billing.service import BillingService
 from huren.node.pki.service import Pki
+from huren.node.seal_management import SealManagement
 
 __all__ = ["ApplicationServices", "build_application_services"]
 
@@ -27,6 +28,7 @@ class ApplicationServices:
     applications: ApplicationService
     desk: CertificateDesk
     billing: Billing
+    seals: SealManagement | None = None  # the node's seal management (on the same clock)
 
 
 def build_application_services(
@@ -54,5 +56,8 @@ def build_application_services(
             service.paid_by_billing(session, order.application_id, order.order_id, is_order)
 
         billing.payments.observe_paid(on_paid)
+    # The seal on an approved application's form (2.11.3.2).
+    seals = SealManagement(engine, clock=clock)
+    service.approval_observers.append(seals.on_application_approved)
     desk = CertificateDesk(service, pki.issuance, accounts.accounts, clock=clock)
-    return ApplicationServices(service, desk, seam)
+    return ApplicationServices(service, desk, seam, seals)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -112,6 +113,9 @@ class SealRecord:
             raise InvalidSealRecord(f"a {self.kind.value} cannot come from {self.source.value}")
         if len(self.label) > _LABEL_MAX:
             raise InvalidSealRecord(f"label: at most {_LABEL_MAX} characters")
+        if any(unicodedata.category(c)[0] == "C" for c in self.label):
+            # control, format and surrogate code points (NUL: PostgreSQL's text refuses it)
+            raise InvalidSealRecord("label: no control or format characters")
         if hashlib.sha256(self.image_png).hexdigest() != self.image_sha256:
             raise InvalidSealRecord("image digest does not match the image")
         if self.updated_at < self.created_at:

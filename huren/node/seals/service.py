@@ -118,6 +118,12 @@ class SealService:
         self._clock = clock
         self._new_id = new_id
 
+    def new_id(self) -> str:
+        return self._new_id()
+
+    def now(self) -> int:
+        return self._clock()
+
     # -- enterprise kinds -------------------------------------------------------------------
 
     def _require_role(self, person_id: str, enterprise_id: str, roles: set[EnterpriseRole]) -> None:
