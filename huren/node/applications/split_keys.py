@@ -216,7 +216,7 @@ class SplitKeyDesk:
                     continue  # the kept encryption key came from no enrolment
                 assert certificate.der is not None and certificate.fingerprint is not None
                 if fresh:  # bound meanwhile by another application's download?
-                    again = enrolled_key(session, enrolment_id)
+                    again = enrolled_key(session, enrolment_id, for_update=True)
                     assert again is not None
                     if any(f != certificate.fingerprint for f in again.bound):
                         raise EnrolmentAlreadyBound(

@@ -36,10 +36,14 @@ class EnrolledKey:
     bound: tuple[bytes, ...]  # fingerprints of the certificates bound to it
 
 
-def enrolled_key(session: Session, enrolment_id: str) -> EnrolledKey | None:
+def enrolled_key(
+    session: Session, enrolment_id: str, *, for_update: bool = False
+) -> EnrolledKey | None:
     """The finished enrolment ``enrolment_id``, its public side only; None if there is none
-    (unknown, or its enrolment not finished)."""
-    row = session.exec(
+    (unknown, or its enrolment not finished). ``for_update`` locks the enrolment's row until
+    the transaction ends (PostgreSQL; SQLite's write transactions are serial anyway), so
+    two transactions binding certificates to it take turns."""
+    query = (
         select(
             CosignerEnrolment.purpose,
             CosignerEnrolment.holder,
@@ -48,7 +52,10 @@ def enrolled_key(session: Session, enrolment_id: str) -> EnrolledKey | None:
         )
         .join(CosignerDevice, col(CosignerDevice.device_id) == col(CosignerEnrolment.device_id))
         .where(col(CosignerEnrolment.enrolment_id) == enrolment_id)
-    ).first()
+    )
+    if for_update:
+        query = query.with_for_update(of=CosignerEnrolment)
+    row = session.exec(query).first()
     if row is None:
         return None
     purpose, holder, package, revoked_at = row

@@ -63,7 +63,9 @@ def _hpke_to(certificate: x509.Certificate, secret: bytes) -> bytes:
     return suite.encrypt(secret, key, info=b"bid")
 
 
-def test_enrol_download_verify_sign_decrypt_then_renew(api: AppApi, tmp_path: Path) -> None:
+def test_enrol_download_verify_sign_decrypt_then_renew(api_any_db: AppApi, tmp_path: Path) -> None:
+    """On SQLite and on PostgreSQL."""
+    api = api_any_db
     install_cosigner(api)
     alice = api.person(ALICE)
     app_id = personal(api, alice, ALICE)
