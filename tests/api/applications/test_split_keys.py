@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from huren.device.download import ApplicationRefused, download_certificates
@@ -246,8 +247,20 @@ def test_bad_inputs_are_refused_before_anything_is_reserved(api: AppApi, tmp_pat
     assert bound(api, ours["signing"]) == [] and bound(api, ours["encryption"]) == []
 
     # Then the right ones: issued once; again the same; other enrolments ALREADY_ISSUED.
-    first = download(api, alice, app_id, ours["signing"], ours["encryption"])
+    # ... and the download (issuing, binding) never reads a share or an unwrap secret.
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(api.node.engine, "before_cursor_execute", seen)
+    try:
+        first = download(api, alice, app_id, ours["signing"], ours["encryption"])
+    finally:
+        event.remove(api.node.engine, "before_cursor_execute", seen)
     assert first.status_code == 200, first.text
+    assert any("cosigner_enrolments" in q for q in statements)
+    assert not [q for q in statements if "sealed_share" in q or "sealed_unwrap" in q]
     second = download(api, alice, app_id, ours["signing"], ours["encryption"])
     assert second.json() == first.json()
     other_app = personal(api, alice, ALICE)
