@@ -377,3 +377,40 @@ def test_a_failure_after_the_chain_is_finished_by_the_same_enrolments(
     )
     assert bound(api, ours["signing"]) == [signing]
     assert bound(api, ours["encryption"]) == [encryption]
+
+
+def test_an_enrolment_bound_while_issuing_is_refused_in_the_commit(
+    api: AppApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checked before reserving and again in the recording transaction: an enrolment bound
+    elsewhere meanwhile rolls the recording back (the application stays paid, only the
+    other binding stands)."""
+    install_cosigner(api)
+    alice = api.person(ALICE)
+    app_id = personal(api, alice, ALICE)
+    api.pay(alice, app_id)
+    device = phone(api, tmp_path / "phone")
+    ours = enrol_both(device, tickets(api, alice, app_id))
+    issuance = api.node.applications.desk.issuance
+    real = issuance.issue_many
+    der = certificate_for(device.store.load(ours["signing"]).public, "signing", "elsewhere")
+
+    def issue_then_race(requests: Any) -> Any:
+        issued = real(requests)
+        elsewhere = api.http.post(
+            f"/v1/cosigner/enrolments/{ours['signing']}/certificates",
+            json={"certificate": b64e(der)},
+            headers=api.admin(),
+        )
+        assert elsewhere.status_code == 201, elsewhere.text
+        return issued
+
+    monkeypatch.setattr(issuance, "issue_many", issue_then_race)
+    problem(
+        download(api, alice, app_id, ours["signing"], ours["encryption"]),
+        409,
+        "ENROLMENT_ALREADY_BOUND",
+    )
+    assert api.http.get(f"/v1/applications/{app_id}", headers=alice).json()["state"] == "paid"
+    assert bound(api, ours["signing"]) == [hashlib.sha256(der).digest()]
+    assert bound(api, ours["encryption"]) == []
