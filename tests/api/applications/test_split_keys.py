@@ -280,6 +280,13 @@ def test_bad_inputs_are_refused_before_anything_is_reserved(api: AppApi, tmp_pat
         403,
         "ENROLMENT_NOT_YOURS",
     )
+    # Keys of a revoked device (a lost phone) get no certificate.
+    device.revoke_device(device.device_id, enrolment_id=fresh["signing"], pin=PIN)
+    problem(
+        download(api, alice, other_app, fresh["signing"], fresh["encryption"]),
+        409,
+        "ENROLMENT_UNUSABLE",
+    )
     assert reserved(api, app_id) == [f"{app_id}-encryption", f"{app_id}-signing"]
     assert reserved(api, other_app) == []
     assert bound(api, fresh["signing"]) == []
