@@ -224,3 +224,43 @@ def sessions(
             f"{row['at']} {row['operation']} {row['result']} {row['platform'] or '-'} "
             f"{row['action'] or '-'} {row['digest'] or ''}"
         )
+
+
+@device_app.command()
+def download(
+    application_id: Annotated[str, typer.Argument(help="the paid application's id")],
+    token: Annotated[
+        str,
+        typer.Option(
+            envvar="HUREN_ACCOUNT_TOKEN",
+            prompt=True,
+            hide_input=True,
+            help="the account's access token (Bearer)",
+        ),
+    ],
+    pin: Pin,
+    label: Annotated[str, typer.Option(help="a name for this device")] = "",
+    new_keys: Annotated[
+        bool, typer.Option(help="forget keys enrolled for this application before")
+    ] = False,
+    home: Home = DEFAULT_HOME,
+    server: Server = DEFAULT_SERVER,
+) -> None:
+    """Enrol the application's keys with the co-signer and download its certificates."""
+    from huren.device.download import download_certificates
+    from huren.device.errors import DeviceError
+    from huren.node.keysplit.errors import KeysplitError
+
+    try:
+        done = download_certificates(
+            _device(home, server), application_id, token, pin, label=label, new_keys=new_keys
+        )
+    except (DeviceError, KeysplitError) as error:
+        raise _fail(error) from None
+    console.print(f"signing {done.signing_fingerprint} (enrolment {done.signing_enrolment})")
+    console.print(
+        f"encryption {done.encryption_fingerprint} "
+        f"(enrolment {done.encryption_enrolment or 'none: a key kept from before'})"
+    )
+    for warning in done.warnings:
+        console.print(f"[yellow]{warning}[/yellow]")

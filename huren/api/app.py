@@ -36,6 +36,7 @@ from huren.api.deps import NodeServices, install_state
 from huren.api.query_guard import SingleQueryValues
 from huren.api.routers import (
     account,
+    application_keys,
     applications,
     audit_proofs,
     auth,
@@ -98,6 +99,7 @@ def create_app(node: NodeServices) -> FastAPI:
     for router in (applications.router, applications.holder_router, ca_review.router):
         app.include_router(router)
     seals.install(app, node)
+    app.include_router(application_keys.router)
     app.add_middleware(recognition.FastPath)  # inside BodyLimit: that refuses first
     app.add_middleware(pki.OcspFastPath)
     app.add_middleware(SingleQueryValues)  # ahead of the fast paths: they answer as the routes

@@ -128,10 +128,27 @@ class RejectIn(ApproveIn):
 
 
 class DownloadIn(BaseModel):
+    """``key_source`` csr: a CSR and a bound X25519 key; enrolment: the ids of the keys
+    enrolled with the co-signer under this application's tickets (docs/applications.md)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    signing_csr: str = Field(
-        min_length=1, max_length=8000, description="PEM PKCS#10 request of the Ed25519 key"
+    key_source: Literal["csr", "enrolment"] = "csr"
+    signing_csr: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=8000,
+        description="PEM PKCS#10 request of the Ed25519 key (key_source csr)",
+    )
+    signing_enrolment: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{32}$",
+        description="the co-signer enrolment of the signing key (key_source enrolment)",
+    )
+    encryption_enrolment: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{32}$",
+        description="the co-signer enrolment of the X25519 key (none for a renewal)",
     )
     encryption_public_key: str | None = Field(
         default=None, max_length=2000, description="PEM SubjectPublicKeyInfo of the X25519 key"

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from huren.node.cosigner.at_rest import parse_kek
+from huren.node.cosigner.recovery_key import parse_recovery_public_key
 
 MIN_ADMIN_KEY_LENGTH = 32
 MIN_ACCOUNT_SECRET_LENGTH = 32
@@ -42,6 +43,10 @@ class Settings(BaseSettings):
     account_secret: SecretStr | None = None
     # 64 hex digits: encrypts the co-signer's key shares at rest (huren.node.cosigner).
     cosigner_kek: SecretStr | None = None
+    # 64 hex digits: the offline recovery holder's X25519 public key, which enrolment tickets
+    # issued by node services carry (huren.node.cosigner.recovery_key). Dev uses a public dev
+    # key; elsewhere, without one, the applications issue no enrolment tickets (503).
+    recovery_public_key: str | None = None
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     access_log: bool = True  # one line per request; off under heavy load
     # Audit checkpoints (huren.node.audit.checkpoints): anchor the certificate tree and the
@@ -68,6 +73,8 @@ class Settings(BaseSettings):
             raise ValueError("audit anchoring needs every_records >= 0 and interval_s > 0")
         if self.audit_poll_interval <= 0:
             raise ValueError("the audit poll interval must be > 0")
+        if self.recovery_public_key is not None:
+            parse_recovery_public_key(self.recovery_public_key, env=self.env)
         if self.env == "dev":
             return self
         if self.operator_key_file is None:

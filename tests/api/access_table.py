@@ -176,6 +176,7 @@ ACCESS: dict[tuple[str, str], Row] = {
     ("GET", "/v1/applications/{application_id}/form.pdf"): ACCOUNT,
     ("POST", "/v1/applications/{application_id}/submit"): ACCOUNT,
     ("POST", "/v1/applications/{application_id}/admin-review"): ACCOUNT,
+    ("POST", "/v1/applications/{application_id}/enrolment-tickets"): ACCOUNT,
     ("POST", "/v1/applications/{application_id}/payment"): ACCOUNT,
     ("POST", "/v1/applications/{application_id}/download"): ACCOUNT,
     ("GET", "/v1/holder/certificates"): ACCOUNT,

@@ -30,10 +30,12 @@ from huren.api.application_schemas import (
 )
 from huren.api.deps import NodeDep
 from huren.api.problems import ApiProblem, problem_response
+from huren.api.split_key_deps import SplitKeysDep
 from huren.node.applications.errors import InvalidKeyProof
 from huren.node.applications.keys import prove_keys
 from huren.node.applications.model import PENDING, ApplicationState, AttachmentKind
 from huren.node.applications.service import NewApplication
+from huren.node.applications.split_keys import InvalidKeySource, SplitKeyDesk
 from huren.node.applications.wiring import ApplicationServices
 
 __all__ = ["holder_router", "router"]
@@ -172,10 +174,19 @@ def pay(application_id: AppId, account: AccountDep, s: ServicesDep) -> PaymentSt
 
 @router.post("/{application_id}/download", response_model=DownloadOut)
 def download(
-    application_id: AppId, body: DownloadIn, account: AccountDep, s: ServicesDep
+    application_id: AppId,
+    body: DownloadIn,
+    account: AccountDep,
+    s: ServicesDep,
+    split: SplitKeysDep,
 ) -> DownloadOut:
     """Send the keys (see docs/applications.md), receive both certificate chains; again
-    with the same keys, the same certificates."""
+    with the same keys, the same certificates. ``key_source: "enrolment"``: the keys are
+    the co-signer enrolments made with this application's tickets."""
+    if body.key_source == "enrolment":
+        return _download_enrolled(application_id, body, account.id, split)
+    if body.signing_csr is None or body.signing_enrolment or body.encryption_enrolment:
+        raise InvalidKeySource("key_source csr takes signing_csr (and the encryption key)")
     proof = None
     if body.encryption_key_proof is not None:
         try:
@@ -184,6 +195,18 @@ def download(
             raise InvalidKeyProof("the encryption key proof is not base64") from None
     keys = prove_keys(application_id, body.signing_csr, body.encryption_public_key, proof)
     return DownloadOut.model_validate(s.desk.download(account.id, application_id, keys))
+
+
+def _download_enrolled(
+    application_id: str, body: DownloadIn, account_id: str, split: SplitKeyDesk
+) -> DownloadOut:
+    csr_fields = (body.signing_csr, body.encryption_public_key, body.encryption_key_proof)
+    if body.signing_enrolment is None or any(f is not None for f in csr_fields):
+        raise InvalidKeySource("key_source enrolment takes signing_enrolment (and encryption)")
+    result = split.download(
+        account_id, application_id, body.signing_enrolment, body.encryption_enrolment
+    )
+    return DownloadOut.model_validate(result)
 
 
 @holder_router.get("", response_model=list[HeldCertificateOut])

@@ -6,6 +6,8 @@ attachments and the form, the enterprise admin's and the CA's reviews, payment t
 - ``service``: ``ApplicationService`` (create, attach, submit, reviews, payment);
 - ``issuing``: ``CertificateDesk`` (download with proven keys, lists, revocation);
 - ``keys``: CSR and encryption-key proofs; ``attachments``: upload checks and the form PDF;
+- ``split_keys``: ``SplitKeyDesk`` (co-signer enrolment tickets for the holder, download
+  for keys split with the co-signer, the certificates bound to the enrolments);
 - ``billing``: the ``Billing`` seam, ``NodeBilling`` over the node's billing service.
 """
 

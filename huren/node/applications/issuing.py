@@ -54,7 +54,7 @@ from huren.registry.types import (
     Scope,
 )
 
-__all__ = ["ENCRYPTION_KEY_REPLACED", "EXPIRING_SOON_S", "CertificateDesk"]
+__all__ = ["ENCRYPTION_KEY_REPLACED", "EXPIRING_SOON_S", "AlsoRecord", "CertificateDesk"]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,8 @@ ENCRYPTION_KEY_REPLACED = (
     "longer be decrypted with the new one"
 )
 _S = ApplicationState
+# Work to commit with the issued certificates: (session, application, [signing, encryption]).
+AlsoRecord = Callable[[Session, Application, list[IssuedCertificate]], None]
 
 
 def _spki(key: object) -> bytes:
@@ -93,7 +95,17 @@ class CertificateDesk:
 
     # -- download --------------------------------------------------------------------------
 
-    def download(self, account_id: str, application_id: str, keys: HolderKeys) -> DownloadResult:
+    def download(
+        self,
+        account_id: str,
+        application_id: str,
+        keys: HolderKeys,
+        *,
+        also: AlsoRecord | None = None,
+    ) -> DownloadResult:
+        """Issue (or return again) the application's certificates for ``keys``; ``also``
+        runs in the transaction that records them (``split_keys`` binds them to the
+        co-signer's enrolments there), and a refusal of it rolls the recording back."""
         with Session(self.engine) as session:
             row = self.applications.owned(session, account_id, application_id)
             state = ApplicationState(row.state)
@@ -115,7 +127,7 @@ class CertificateDesk:
         except RequestConflict:
             raise AlreadyIssued("this application was issued for other keys") from None
         warnings = (ENCRYPTION_KEY_REPLACED,) if rule.replaces else ()
-        replaced = self._record(row.id, account_id, issued, row.predecessor)
+        replaced = self._record(row.id, account_id, issued, row.predecessor, also)
         for fingerprint in replaced:
             self._supersede(fingerprint)
         return self._result(row.id, issued[0], issued[1], warnings)
@@ -186,6 +198,7 @@ class CertificateDesk:
         account_id: str,
         issued: list[IssuedCertificate],
         predecessor: bytes | None,
+        also: AlsoRecord | None = None,
     ) -> list[bytes]:
         """Both certificates are on chain: the application is ISSUED and DOWNLOADED, the
         holder holds them, their predecessors are marked replaced. What to revoke."""
@@ -198,6 +211,8 @@ class CertificateDesk:
             assert row is not None
             if row.state != _S.PAID.value:  # a concurrent download recorded them already
                 return []
+            if also is not None:
+                also(session, row, issued)
             rule = KIND_RULES[ApplicationKind(row.kind)]
             name = display_name(row)
             for cert, partner in ((signing, encryption), (encryption, signing)):

@@ -20,7 +20,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from huren.node.cosigner.errors import (
     CertificateMismatch,
@@ -69,9 +69,19 @@ def bind_certificate(
     """Bind an issued certificate to the enrolment whose group key it carries (the PKI calls
     this when it issues one); returns its fingerprint, SHA-256 of the DER. From then on the
     device may act with the key under this certificate, where it is recognized."""
-    enrolment = session.get(CosignerEnrolment, enrolment_id)
-    if enrolment is None:
+    # Only the public columns: node services outside the co-signer call this (the
+    # applications' download), and the sealed share has no business in their transaction.
+    found = session.exec(
+        select(
+            CosignerEnrolment.purpose,
+            CosignerEnrolment.public_package,
+            CosignerEnrolment.holder,
+            CosignerEnrolment.device_id,
+        ).where(col(CosignerEnrolment.enrolment_id) == enrolment_id)
+    ).first()
+    if found is None:
         raise UnknownEnrolment("no such enrolment")
+    purpose, public_package, holder, device_id = found
     try:
         certificate = x509.load_der_x509_certificate(certificate_der)
         key = certificate.public_key()
@@ -80,9 +90,7 @@ def bind_certificate(
     if not isinstance(key, Ed25519PublicKey | X25519PublicKey):
         raise CertificateMismatch("the certificate's key is neither Ed25519 nor X25519")
     raw = key.public_bytes(Encoding.Raw, PublicFormat.Raw)
-    expected = certificate_public_key(
-        enrolment.purpose, PublicKeyPackage.from_bytes(enrolment.public_package)
-    )
+    expected = certificate_public_key(purpose, PublicKeyPackage.from_bytes(public_package))
     if raw != expected:
         raise CertificateMismatch("the certificate does not carry this enrolment's key")
     fingerprint = hashlib.sha256(certificate_der).digest()
@@ -93,8 +101,8 @@ def bind_certificate(
         )
         OperationRecord(
             "bind_certificate",
-            holder=enrolment.holder,
-            device_id=enrolment.device_id,
+            holder=holder,
+            device_id=device_id,
             enrolment_id=enrolment_id,
             fingerprint=fingerprint,
         ).write(session, at=now, result=OK)
