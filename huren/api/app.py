@@ -48,7 +48,9 @@ from huren.api.routers import (
     messages,
     pki,
     platform_keys,
+    platforms,
     recognition,
+    zones,
 )
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
@@ -96,6 +98,8 @@ def create_app(node: NodeServices) -> FastAPI:
     app.include_router(messages.internal_router)
     for router in (applications.router, applications.holder_router, ca_review.router):
         app.include_router(router)
+    app.include_router(zones.router)
+    app.include_router(platforms.router)
     app.add_middleware(recognition.FastPath)  # inside BodyLimit: that refuses first
     app.add_middleware(pki.OcspFastPath)
     app.add_middleware(SingleQueryValues)  # ahead of the fast paths: they answer as the routes
