@@ -65,9 +65,7 @@ def nearest(
 
 
 @router.put("/v1/platforms/{platform_id}/profile")
-def set_profile(
-    platform_id: str, body: ProfileIn, _: AdminDep, directory: DirectoryDep
-) -> SiteOut:
+def set_profile(platform_id: str, body: ProfileIn, _: AdminDep, directory: DirectoryDep) -> SiteOut:
     """Set a platform's location (both coordinates, or neither) and the alliance flag."""
     if (body.latitude is None) != (body.longitude is None):
         raise InvalidCoordinates("give both latitude and longitude, or neither")

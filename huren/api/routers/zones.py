@@ -142,9 +142,9 @@ def my_zones(account: AccountDep, zones: ZonesDep) -> list[ZoneOut]:
 
 
 @router.get("/certificates/{fingerprint}")
-def certificate_zones(fingerprint: Fingerprint, account: AccountDep, zones: ZonesDep) -> list[
-    ZoneOut
-]:
+def certificate_zones(
+    fingerprint: Fingerprint, account: AccountDep, zones: ZonesDep
+) -> list[ZoneOut]:
     """The zones one of the account's certificates is bound to (404 if it is not theirs)."""
     views = zones.zones_of_certificate(account.id, parse_fingerprint(fingerprint))
     return [ZoneOut.of(v) for v in views]

@@ -379,9 +379,7 @@ class ZoneService:
     @staticmethod
     def _held(session: Session, account_id: str) -> set[bytes]:
         held = session.exec(
-            select(HeldCertificate.fingerprint).where(
-                col(HeldCertificate.account_id) == account_id
-            )
+            select(HeldCertificate.fingerprint).where(col(HeldCertificate.account_id) == account_id)
         ).all()
         changed = session.exec(
             select(ZoneStatementRecord.fingerprint).where(
