@@ -378,16 +378,27 @@ class ZoneService:
 
     @staticmethod
     def _held(session: Session, account_id: str) -> set[bytes]:
+        """The account's certificates: those the node's applications gave it, and those it
+        changed zones with here, unless the applications gave them to another account."""
         held = session.exec(
             select(HeldCertificate.fingerprint).where(col(HeldCertificate.account_id) == account_id)
         ).all()
-        changed = session.exec(
-            select(ZoneStatementRecord.fingerprint).where(
-                col(ZoneStatementRecord.account_id) == account_id,
-                col(ZoneStatementRecord.state) == ZoneStatementState.RECORDED,
+        changed = {
+            bytes(f)
+            for f in session.exec(
+                select(ZoneStatementRecord.fingerprint).where(
+                    col(ZoneStatementRecord.account_id) == account_id,
+                    col(ZoneStatementRecord.state) == ZoneStatementState.RECORDED,
+                )
+            ).all()
+        }
+        others = session.exec(
+            select(HeldCertificate.fingerprint).where(
+                col(HeldCertificate.fingerprint).in_(changed),
+                col(HeldCertificate.account_id) != account_id,
             )
         ).all()
-        return {bytes(f) for f in (*held, *changed)}
+        return {bytes(f) for f in held} | (changed - {bytes(f) for f in others})
 
     @staticmethod
     def _views(session: Session, condition: object) -> list[ZoneView]:

@@ -21,7 +21,7 @@ from huren.node.db.zones_tables import ZoneStatementRecord
 from huren.node.zones.statement import STATEMENT_TTL_S, ZoneStatement
 from tests.api.access_table import account_token
 from tests.api.cosigner.support import PIN
-from tests.api.zones.conftest import OTHER_PHONE, PHONE, PLATFORM, ZoneWorld
+from tests.api.zones.conftest import OTHER_PHONE, PLATFORM, ZoneWorld
 
 
 def b64(data: bytes) -> str:
@@ -355,4 +355,3 @@ def _record_ed25519_certificate(w: ZoneWorld, key: Ed25519PrivateKey) -> bytes:
     )
     w.env.index()
     return der
-
