@@ -15,6 +15,9 @@ engine and indexer) and closes it when the app shuts down. Areas:
 - ``/v1/auth``, ``/v1/account``, ``/v1/identity``, ``/v1/messages``: people's accounts,
   identity verification and inbox (account access tokens; ``node.account_services``).
 - ``/v1/audit``: Merkle inclusion and consistency proofs, anchored checkpoints (any key).
+- ``/v1/zones``: binding certificates to platforms' zones (the holder's account; a platform
+  reads its zone); ``/v1/platforms``, ``/v1/account/platform``: the platform directory,
+  the nearest platform and the account's choice.
 
 Every error is RFC 9457 problem JSON with a stable ``code`` (``huren.api.problems``).
 
