@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -55,6 +55,7 @@ from huren.node.zones.statement import (
     ZoneStatement,
     verify_signature,
 )
+from huren.node.zones.views import ZoneReads, ZoneView
 from huren.registry.client import RegistryClient
 from huren.registry.errors_base import ContractError
 from huren.registry.types import Right
@@ -84,22 +85,10 @@ class ZoneChange:
     block_number: int
 
 
-@dataclass(frozen=True, slots=True)
-class ZoneView:
-    """A certificate bound to a platform's zone, as the index holds it, and whether this
-    node keeps the signed statement behind its evidence hash."""
+class ZoneService(ZoneReads):
+    """Zone changes (and, from ``ZoneReads``, the listings) over the node's database and
+    its typed client acting as this node's center."""
 
-    fingerprint: bytes
-    platform_id: str
-    platform_name: str | None
-    evidence_hash: bytes
-    recorded_by: str
-    block_number: int
-    transaction_hash: bytes
-    statement_kept: bool
-
-
-class ZoneService:
     def __init__(
         self,
         engine: Engine,
@@ -343,91 +332,6 @@ class ZoneService:
                 session.add(row)
                 settled += 1
         return settled
-
-    # -- reading -----------------------------------------------------------------------------
-
-    def zones_of_account(self, account_id: str) -> list[ZoneView]:
-        """Every zone binding of the account's certificates: those it holds on this node and
-        those it changed zones with here (it proved holding them by their signature)."""
-        with Session(self.engine) as session:
-            fingerprints = self._held(session, account_id)
-            return self._views(session, col(Binding.fingerprint).in_(fingerprints))
-
-    def zones_of_certificate(self, account_id: str, fingerprint: bytes) -> list[ZoneView]:
-        """The zones one certificate is bound to; ``ZoneNotFound`` unless it is the
-        account's."""
-        with Session(self.engine) as session:
-            if fingerprint not in self._held(session, account_id):
-                raise ZoneNotFound("no certificate of this account has that fingerprint")
-            return self._views(session, col(Binding.fingerprint) == fingerprint)
-
-    def zone_of_platform(self, platform_id: str) -> list[ZoneView]:
-        """The certificates bound to the platform's zone."""
-        with Session(self.engine) as session:
-            if session.get(Platform, platform_id) is None:
-                raise UnknownPlatform(f"no platform {platform_id!r} is registered")
-            return self._views(session, col(Binding.platform_id) == platform_id)
-
-    def evidence(self, evidence_hash: bytes) -> ZoneStatementRecord:
-        """The statement behind an evidence hash, with its signature and key."""
-        with Session(self.engine) as session:
-            row = session.get(ZoneStatementRecord, evidence_hash)
-        if row is None:
-            raise ZoneNotFound("this node keeps no statement with that evidence hash")
-        return row
-
-    @staticmethod
-    def _held(session: Session, account_id: str) -> set[bytes]:
-        """The account's certificates: those the node's applications gave it, and those it
-        changed zones with here, unless the applications gave them to another account."""
-        held = session.exec(
-            select(HeldCertificate.fingerprint).where(col(HeldCertificate.account_id) == account_id)
-        ).all()
-        changed = {
-            bytes(f)
-            for f in session.exec(
-                select(ZoneStatementRecord.fingerprint).where(
-                    col(ZoneStatementRecord.account_id) == account_id,
-                    col(ZoneStatementRecord.state) == ZoneStatementState.RECORDED,
-                )
-            ).all()
-        }
-        others = session.exec(
-            select(HeldCertificate.fingerprint).where(
-                col(HeldCertificate.fingerprint).in_(changed),
-                col(HeldCertificate.account_id) != account_id,
-            )
-        ).all()
-        return {bytes(f) for f in held} | (changed - {bytes(f) for f in others})
-
-    @staticmethod
-    def _views(session: Session, condition: object) -> list[ZoneView]:
-        rows: Sequence[tuple[Binding, str | None]] = session.exec(
-            select(Binding, Platform.name)
-            .join(Platform, col(Platform.platform_id) == col(Binding.platform_id), isouter=True)
-            .where(condition, col(Binding.bound).is_(True))  # type: ignore[arg-type]
-            .order_by(col(Binding.block_number), col(Binding.log_index))
-        ).all()
-        kept = set(
-            session.exec(
-                select(ZoneStatementRecord.evidence_hash).where(
-                    col(ZoneStatementRecord.evidence_hash).in_([b.evidence_hash for b, _ in rows])
-                )
-            ).all()
-        )
-        return [
-            ZoneView(
-                fingerprint=bytes(b.fingerprint),
-                platform_id=b.platform_id,
-                platform_name=name,
-                evidence_hash=bytes(b.evidence_hash),
-                recorded_by=b.by,
-                block_number=b.block_number,
-                transaction_hash=bytes(b.transaction_hash),
-                statement_kept=b.evidence_hash in kept,
-            )
-            for b, name in rows
-        ]
 
 
 def _code(exc: ContractError) -> str:
