@@ -15,6 +15,7 @@ from huren.cli_cosigner import cosigner_app
 from huren.cli_device import device_app
 from huren.cli_network import network_app
 from huren.cli_pki import pki_app
+from huren.cli_zones import zone_app
 
 if TYPE_CHECKING:
     from huren.node.settings import Settings
@@ -28,6 +29,7 @@ app.add_typer(audit_app, name="audit")
 # The proofs' commands (verify-proof, verify-consistency, verify-oplog) sit beside replay.
 audit_app.registered_commands += proofs_app.registered_commands
 app.add_typer(device_app, name="device")
+device_app.add_typer(zone_app, name="zone")  # huren device zone …
 app.add_typer(cosigner_app, name="cosigner")
 console = Console()
 

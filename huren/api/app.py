@@ -15,6 +15,9 @@ engine and indexer) and closes it when the app shuts down. Areas:
 - ``/v1/auth``, ``/v1/account``, ``/v1/identity``, ``/v1/messages``: people's accounts,
   identity verification and inbox (account access tokens; ``node.account_services``).
 - ``/v1/audit``: Merkle inclusion and consistency proofs, anchored checkpoints (any key).
+- ``/v1/zones``: binding certificates to platforms' zones (the holder's account; a platform
+  reads its zone); ``/v1/platforms``, ``/v1/account/platform``: the platform directory,
+  the nearest platform and the account's choice.
 
 Every error is RFC 9457 problem JSON with a stable ``code`` (``huren.api.problems``).
 
@@ -49,8 +52,10 @@ from huren.api.routers import (
     messages,
     pki,
     platform_keys,
+    platforms,
     recognition,
     seals,
+    zones,
 )
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
@@ -100,6 +105,8 @@ def create_app(node: NodeServices) -> FastAPI:
         app.include_router(router)
     seals.install(app, node)
     app.include_router(application_keys.router)
+    app.include_router(zones.router)
+    app.include_router(platforms.router)
     app.add_middleware(recognition.FastPath)  # inside BodyLimit: that refuses first
     app.add_middleware(pki.OcspFastPath)
     app.add_middleware(SingleQueryValues)  # ahead of the fast paths: they answer as the routes

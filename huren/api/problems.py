@@ -35,9 +35,11 @@ from huren.node.messages import MessageError
 from huren.node.node import NodeError, NotDeployed
 from huren.node.pki.errors import PkiError
 from huren.node.platform_keys import PlatformKeyError
+from huren.node.platforms.errors import PlatformDirectoryError
 from huren.node.ports import PortError
 from huren.node.recognition import RecognitionError
 from huren.node.seals.errors import SealError
+from huren.node.zones.errors import ZoneError
 from huren.registry.backend import BackendError, ChainUnavailable
 from huren.registry.errors_base import ContractError, RegistryError
 
@@ -222,9 +224,12 @@ def handle(exc: BaseException) -> JSONResponse:
         | BillingError
         | ApplicationError
         | EnterpriseError
-        | SealError,
+        | SealError
+        | PlatformDirectoryError,
     ):
         return problem(exc.status, exc.code, str(exc))
+    if isinstance(exc, ZoneError):  # with what a client acts on (reasons, center)
+        return problem(exc.status, exc.code, str(exc), **exc.problem_extra)
     if isinstance(exc, AccountError | IdentityError | MessageError | PortError):
         return _service(exc)
     if isinstance(exc, CosignerError):  # with its extension members (tries left, reasons)
@@ -270,6 +275,8 @@ _ROOTS: tuple[type[Exception], ...] = (
     ApplicationError,
     EnterpriseError,
     SealError,
+    ZoneError,
+    PlatformDirectoryError,
 )
 
 

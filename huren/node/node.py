@@ -14,7 +14,7 @@ from eth_account.signers.local import LocalAccount
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
-from huren.node import demo, platform_keys
+from huren.node import demo, demo_platforms, platform_keys
 from huren.node.account_services import AccountServices, build_account_services
 from huren.node.applications.wiring import ApplicationServices, build_application_services
 from huren.node.audit.checkpoints import AnchorPolicy, AuditService
@@ -24,6 +24,7 @@ from huren.node.db.engine import default_url, make_engine, migrate, write_sessio
 from huren.node.indexer import Indexer
 from huren.node.pki.service import Pki, load_cas
 from huren.node.settings import Settings
+from huren.node.zones.service import ZoneService
 from huren.registry.backend import ChainBackend
 from huren.registry.client import RegistryClient
 from huren.registry.deploy import load_deployment, save_deployment
@@ -69,6 +70,7 @@ class Node:
         self.pki: Pki | None = None
         self.applications: ApplicationServices | None = None
         self.billing: BillingService | None = None  # the API's and the applications' one
+        self.zones: ZoneService | None = None
         # Without a configured secret (a Node built by hand), tokens last this process only.
         secret = settings.account_secret or SecretStr(secrets.token_urlsafe(32))
         self.account_services: AccountServices = build_account_services(
@@ -108,11 +110,14 @@ class Node:
                 node.engine, node.pki, node.account_services, node.billing
             )
             node.applications.desk.revoke_superseded()  # what a failure left (logged)
+            node.zones = ZoneService(node.engine, node.client, node.account_services.accounts)
+            node.zones.settle_pending()  # statements a stop left between node and chain
         except BaseException:
             node.close()
             raise
         if settings.env == "dev" and settings.chain_url is None:
             node.demo_api_key = node._demo_key(issue=seeded)
+            demo_platforms.seed_profiles(node.engine)  # the demo platforms' locations
         if start_indexer:
             node.start_indexer()
         return node

@@ -241,6 +241,22 @@ ACCESS: dict[tuple[str, str], Row] = {
     ("POST", "/v1/cosigner/devices/{device_id}/revoke"): DEVICE_SIGNED,
     ("GET", "/v1/cosigner/enrolments"): DEVICE_SIGNED,
     ("GET", "/v1/cosigner/sessions"): DEVICE_SIGNED,
+    # zones: the holder's account; a platform reads its own zone (or the admin any); the
+    # signed statements behind evidence hashes are the center operator's (auditors)
+    ("POST", "/v1/zones/sms-codes"): ACCOUNT,
+    ("POST", "/v1/zones/statements"): ACCOUNT,
+    ("POST", "/v1/zones/bind"): ACCOUNT,
+    ("POST", "/v1/zones/unbind"): ACCOUNT,
+    ("GET", "/v1/zones"): ACCOUNT,
+    ("GET", "/v1/zones/certificates/{fingerprint}"): ACCOUNT,
+    ("GET", "/v1/zones/platforms/{platform_id}"): ANY_KEY,
+    ("GET", "/v1/zones/evidence/{evidence_hash}"): ADMIN_ONLY,
+    # the platform directory: people pick platforms; the center operator locates them
+    ("GET", "/v1/platforms"): ACCOUNT,
+    ("GET", "/v1/platforms/nearest"): ACCOUNT,
+    ("PUT", "/v1/platforms/{platform_id}/profile"): ADMIN_ONLY,
+    ("GET", "/v1/account/platform"): ACCOUNT,
+    ("PUT", "/v1/account/platform"): ACCOUNT,
     # audit proofs: any key (auditors read)
     ("GET", "/v1/audit/proofs/inclusion"): ANY_KEY,
     ("GET", "/v1/audit/proofs/consistency"): ANY_KEY,

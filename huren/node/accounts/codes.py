@@ -39,6 +39,8 @@ class Purpose(enum.Enum):
     CHANGE_PHONE = "change_phone"  # sent to the new number
     CERTIFICATE_PASSWORD = "certificate_password"
     BIND_BANK_CARD = "bind_bank_card"  # sent to the card's reserved phone (billing)
+    BIND_ZONE = "bind_zone"  # the account's phone (huren.node.zones)
+    UNBIND_ZONE = "unbind_zone"
 
     @property
     def label(self) -> str:
@@ -48,6 +50,8 @@ class Purpose(enum.Enum):
             Purpose.CHANGE_PHONE: "更换手机号",
             Purpose.CERTIFICATE_PASSWORD: "修改证书密码",
             Purpose.BIND_BANK_CARD: "绑定银行卡",
+            Purpose.BIND_ZONE: "绑定专区",
+            Purpose.UNBIND_ZONE: "解绑专区",
         }[self]
 
 

@@ -69,6 +69,7 @@ class Operation(StrEnum):
     AUTHORIZATION_CHANGE = "authorization_change"
     ADMIN_TRANSFER = "admin_transfer"
     REVOCATION = "revocation"
+    ZONE_CHANGE = "zone_change"  # a zone bound or unbound (huren.node.zones)
 
 
 class InvalidOperationRecord(TransparencyError, ValueError):
