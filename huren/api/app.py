@@ -49,6 +49,7 @@ from huren.api.routers import (
     pki,
     platform_keys,
     recognition,
+    scan,
 )
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
@@ -86,6 +87,7 @@ def create_app(node: NodeServices) -> FastAPI:
     problems.install(app)
     for module in (health, recognition, consortium, platform_keys, pki, audit_proofs, cosigner):
         app.include_router(module.router)
+    app.include_router(scan.router)
     billing.install(app, node)
     app.include_router(billing.router)
     console.install(app, node)

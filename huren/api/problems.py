@@ -37,6 +37,7 @@ from huren.node.pki.errors import PkiError
 from huren.node.platform_keys import PlatformKeyError
 from huren.node.ports import PortError
 from huren.node.recognition import RecognitionError
+from huren.node.scan.errors import ScanError
 from huren.registry.backend import BackendError, ChainUnavailable
 from huren.registry.errors_base import ContractError, RegistryError
 
@@ -225,7 +226,7 @@ def handle(exc: BaseException) -> JSONResponse:
         return problem(exc.status, exc.code, str(exc))
     if isinstance(exc, AccountError | IdentityError | MessageError | PortError):
         return _service(exc)
-    if isinstance(exc, CosignerError):  # with its extension members (tries left, reasons)
+    if isinstance(exc, CosignerError | ScanError):  # with extension members (tries, reasons)
         return problem(exc.status, exc.code, str(exc), **exc.problem_extra)
     if isinstance(exc, ContractError):
         return _contract(exc)
@@ -267,6 +268,7 @@ _ROOTS: tuple[type[Exception], ...] = (
     PortError,
     ApplicationError,
     EnterpriseError,
+    ScanError,
 )
 
 

@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from huren.node.cosigner.at_rest import parse_kek
+from huren.node.scan.keys import parse_scan_key
 
 MIN_ADMIN_KEY_LENGTH = 32
 MIN_ACCOUNT_SECRET_LENGTH = 32
@@ -42,6 +43,9 @@ class Settings(BaseSettings):
     account_secret: SecretStr | None = None
     # 64 hex digits: encrypts the co-signer's key shares at rest (huren.node.cosigner).
     cosigner_kek: SecretStr | None = None
+    # 64 hex digits: the Ed25519 seed of the node scan key that signs QR payloads
+    # (huren.node.scan); in dev one derived from a public label.
+    scan_key: SecretStr | None = None
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     access_log: bool = True  # one line per request; off under heavy load
     # Audit checkpoints (huren.node.audit.checkpoints): anchor the certificate tree and the
@@ -90,4 +94,7 @@ class Settings(BaseSettings):
         if self.cosigner_kek is None:
             raise ValueError("outside dev the node needs HUREN_COSIGNER_KEK (64 hex digits)")
         parse_kek(self.cosigner_kek.get_secret_value())
+        if self.scan_key is None:
+            raise ValueError("outside dev the node needs HUREN_SCAN_KEY (64 hex digits)")
+        parse_scan_key(self.scan_key.get_secret_value())
         return self

@@ -47,6 +47,8 @@ PUBLIC: Row = dict.fromkeys(CALLERS, ALLOWED)
 ANY_KEY: Row = {"none": "401", "platform": ALLOWED, "admin": ALLOWED, "account": "401"}
 ADMIN_ONLY: Row = {"none": "401", "platform": "403", "admin": ALLOWED, "account": "401"}
 ACCOUNT: Row = {"none": "401", "platform": "401", "admin": "401", "account": ALLOWED}
+# A platform's own resources: the admin key names no platform.
+PLATFORM_ONLY: Row = {"none": "401", "platform": ALLOWED, "admin": "403", "account": "401"}
 # The co-signer's device routes take only a device's signature over the request
 # (X-Huren-Device, ...): no key or token is one, so every caller here is a 401
 # DEVICE_AUTH_FAILED, checked before the body or the service (tests/node/cosigner and
@@ -163,6 +165,15 @@ ACCESS: dict[tuple[str, str], Row] = {
     ("GET", "/v1/billing/bank-cards"): ACCOUNT,
     ("DELETE", "/v1/billing/bank-cards/{card_id}"): ACCOUNT,
     # the co-signer: node services with the admin key; the rest is the holder's device
+    # scan-to-act: platforms create and read their own requests (the admin key has no
+    # platform: 403 PLATFORM_ONLY); the device routes take the QR's nonce, no key
+    ("GET", "/v1/scan/node-key"): PUBLIC,
+    ("POST", "/v1/scan/requests"): PLATFORM_ONLY,
+    ("GET", "/v1/scan/requests/{request_id}"): PLATFORM_ONLY,
+    ("GET", "/v1/scan/requests/{request_id}/events"): PLATFORM_ONLY,
+    ("GET", "/v1/scan/requests/{request_id}/qr.{fmt}"): PLATFORM_ONLY,
+    ("GET", "/v1/scan/device/requests/{request_id}"): PUBLIC,
+    ("POST", "/v1/scan/device/requests/{request_id}/answer"): PUBLIC,
     ("POST", "/v1/cosigner/tickets"): ADMIN_ONLY,
     ("POST", "/v1/cosigner/enrolments/{enrolment_id}/certificates"): ADMIN_ONLY,
     ("POST", "/v1/cosigner/enrolments/{enrolment_id}/unlock"): ADMIN_ONLY,

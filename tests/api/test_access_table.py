@@ -40,6 +40,8 @@ SAMPLES = {
     "run_id": "1",
     "which": "root",
     "grant_id": "1",
+    "request_id": "0" * 32,
+    "fmt": "png",
 }
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 _PARAM = re.compile(r"\{([^}:]+)(?::[^}]+)?\}")
@@ -186,6 +188,7 @@ def test_refusals_are_problem_json(callers: Callers) -> None:
                 "INVALID_PLATFORM_KEY",
                 "INVALID_TOKEN",
                 "ADMIN_ONLY",
+                "PLATFORM_ONLY",  # a platform's own resources (scan requests)
                 "DEVICE_AUTH_FAILED",  # the co-signer's device routes
             }, (method, path, response.text)
 
