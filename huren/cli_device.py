@@ -224,3 +224,46 @@ def sessions(
             f"{row['at']} {row['operation']} {row['result']} {row['platform'] or '-'} "
             f"{row['action'] or '-'} {row['digest'] or ''}"
         )
+
+
+# -- scan-to-act (huren.device.scan) ----------------------------------------------------------
+
+
+def _pin_now() -> str:
+    """The PIN, from HUREN_DEVICE_PIN or asked for (only once an approval is decided)."""
+    import os
+
+    return os.environ.get("HUREN_DEVICE_PIN") or str(typer.prompt("PIN", hide_input=True))
+
+
+@device_app.command()
+def scan(
+    payload: Annotated[str, typer.Argument(help="the scanned QR payload (its URL)")],
+    approve: Annotated[
+        bool | None, typer.Option("--approve/--deny", help="decide without being asked")
+    ] = None,
+    enrolment: Annotated[str | None, typer.Option(help="the signing key to use")] = None,
+    fingerprint: Annotated[str | None, typer.Option(help="the certificate to use")] = None,
+    home: Home = DEFAULT_HOME,
+    server: Server = DEFAULT_SERVER,
+) -> None:
+    """Show what a scanned code asks to sign, then approve (with the PIN) or deny it."""
+    from huren.device.errors import DeviceError
+    from huren.device.scan import ScanDevice
+    from huren.node.keysplit.errors import KeysplitError
+    from huren.node.scan.errors import ScanError
+
+    try:
+        phone = ScanDevice(_device(home, server))
+        scanned = phone.scan(payload)
+        console.print(scanned.describe())
+        decision = approve if approve is not None else typer.confirm("Approve?", default=False)
+        if decision:
+            answer = phone.approve(
+                scanned, pin=_pin_now(), enrolment_id=enrolment, fingerprint=fingerprint
+            )
+        else:
+            answer = phone.deny(scanned)
+    except (DeviceError, KeysplitError, ScanError) as error:
+        raise _fail(error) from None
+    console.print(answer["status"])
