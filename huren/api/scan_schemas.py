@@ -18,6 +18,11 @@ class ScanCreateIn(BaseModel):
     bind_name: str | None = Field(default=None, min_length=1, max_length=128)
     bind_uscc: str | None = Field(default=None, min_length=18, max_length=18)
     ttl_s: int | None = Field(default=None, ge=10, le=600)
+    session_fingerprint: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="push into this certificate's active signing session (no QR scan)",
+    )
 
 
 class ScanRequestOut(BaseModel):
@@ -38,6 +43,7 @@ class ScanRequestOut(BaseModel):
     signature: str | None = Field(description="base64 Ed25519 signature, once approved")
     fingerprint: str | None = Field(description="SHA-256 of the signer's certificate, hex")
     certificate_chain_pem: str | None
+    session_id: str | None = Field(description="the signing session it was pushed into")
     result: dict[str, Any]
 
 
@@ -72,3 +78,21 @@ class DeviceAnswerOut(BaseModel):
 class NodeKeyOut(BaseModel):
     algorithm: Literal["Ed25519"]
     public_key: str = Field(description="base64 of the node scan key's 32 bytes")
+
+
+class SessionStateOut(BaseModel):
+    """A certificate's newest signing session at the platform."""
+
+    session_id: str
+    fingerprint: str
+    state: Literal["active", "ended", "expired"]
+    auto_confirm: bool
+    created_at: int
+    expires_at: int
+    ended_at: int | None
+    pending: int = Field(description="requests waiting in it")
+
+
+class PendingOut(BaseModel):
+    session_id: str
+    payloads: list[str] = Field(description="signed payloads, checked as scanned ones")

@@ -42,6 +42,7 @@ SAMPLES = {
     "grant_id": "1",
     "request_id": "0" * 32,
     "fmt": "png",
+    "session_id": "0" * 32,
 }
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 _PARAM = re.compile(r"\{([^}:]+)(?::[^}]+)?\}")

@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from huren.api import scan_schemas as ss
 from huren.api.deps import Caller, CallerDep
 from huren.api.problems import PROBLEM_RESPONSES, ApiProblem, problem_response
+from huren.api.routers.cosigner import SignedDep
 from huren.node.cosigner.wire import b64d, b64e
 from huren.node.scan import qr
 from huren.node.scan.errors import InvalidScanRequest
@@ -90,6 +91,7 @@ def _out(view: ScanRequest) -> ss.ScanRequestOut:
         signature=None if view.signature is None else b64e(view.signature),
         fingerprint=None if view.fingerprint is None else view.fingerprint.hex(),
         certificate_chain_pem=view.certificate_chain_pem,
+        session_id=view.session_id,
         result=view.result,
     )
 
@@ -116,6 +118,9 @@ def create_request(
         bind_name=body.bind_name,
         bind_uscc=body.bind_uscc,
         ttl_s=body.ttl_s,
+        session_fingerprint=(
+            None if body.session_fingerprint is None else bytes.fromhex(body.session_fingerprint)
+        ),
     )
     return _out(view)
 
@@ -184,6 +189,27 @@ def request_qr(
     return Response(qr.svg(view.payload, scale=scale), media_type="image/svg+xml")
 
 
+@router.get("/sessions/{fingerprint}")
+def session_state(
+    caller: PlatformDep,
+    service: ScanDep,
+    fingerprint: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")],
+) -> ss.SessionStateOut:
+    """The certificate's newest signing session at the key's platform (404: none)."""
+    assert caller.platform_id is not None
+    state = service.session_state(caller.platform_id, bytes.fromhex(fingerprint))
+    return ss.SessionStateOut(
+        session_id=state.session_id,
+        fingerprint=state.fingerprint.hex(),
+        state=state.state,  # type: ignore[arg-type]
+        auto_confirm=state.auto_confirm,
+        created_at=state.created_at,
+        expires_at=state.expires_at,
+        ended_at=state.ended_at,
+        pending=state.pending,
+    )
+
+
 # -- device -----------------------------------------------------------------------------------
 
 
@@ -235,3 +261,14 @@ def _b64(text: str, what: str) -> bytes:
 
 
 __all__ = ["get_scan", "router"]
+
+
+@router.get("/device/sessions/{session_id}/pending")
+async def session_pending(
+    signed: SignedDep,
+    service: ScanDep,
+    session_id: Annotated[str, Path(pattern=r"^[0-9a-f]{32}$")],
+) -> ss.PendingOut:
+    """(device-signed) The requests pushed into one of this device's signing sessions."""
+    payloads = await run_in_threadpool(service.pending, signed, session_id)
+    return ss.PendingOut(session_id=session_id, payloads=payloads)

@@ -26,6 +26,7 @@ class ScanRequestRow(SQLModel, table=True):
     bind_uscc: str | None = Field(default=None, max_length=18)
     created_at: int = Field(sa_type=BigInteger)
     expires_at: int = Field(index=True, sa_type=BigInteger)
+    session_id: str | None = Field(default=None, index=True, max_length=32)  # pushed
     status: str = Field(max_length=16)  # pending | approved | denied | expired
     answered_at: int | None = Field(default=None, sa_type=BigInteger)
     fingerprint: bytes | None = None

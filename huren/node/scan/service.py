@@ -27,10 +27,11 @@ from nacl.signing import SigningKey
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from huren.node.cosigner.auth import SignedRequest
 from huren.node.db.engine import write_session
 from huren.node.db.scan_tables import ScanRequestRow
 from huren.node.recognition import IndexCache, RecognitionError, recognize
-from huren.node.scan import verify, wire
+from huren.node.scan import sessions, verify, wire
 from huren.node.scan.errors import (
     AlreadyAnswered,
     InvalidScanRequest,
@@ -75,6 +76,7 @@ class ScanRequest:
     fingerprint: bytes | None
     signature: bytes | None
     certificate_chain_pem: str | None
+    session_id: str | None
     result: dict[str, Any]
     result_blob: bytes | None
     message: bytes  # the bytes the certificate's key signs (kind.message)
@@ -118,8 +120,11 @@ class ScanService:
         bind_name: str | None = None,
         bind_uscc: str | None = None,
         ttl_s: int | None = None,
+        session_fingerprint: bytes | None = None,
     ) -> ScanRequest:
-        """A new request of ``action`` for ``platform_id``, with its signed QR payload."""
+        """A new request of ``action`` for ``platform_id``, with its signed QR payload; with
+        ``session_fingerprint`` pushed into that certificate's active signing session at the
+        platform instead (``SCAN_SESSION_STATE`` when it has none)."""
         kind = kind_of(action)
         if not wire.PLATFORM.fullmatch(platform_id):
             raise InvalidScanRequest("malformed platform id")
@@ -154,9 +159,23 @@ class ScanService:
             status=PENDING,
         )
         with write_session(self.engine) as session:
+            if session_fingerprint is not None:
+                row.session_id = sessions.active_session_for(
+                    session, action, session_fingerprint, platform_id, now
+                )
             session.add(row)
             view = self._view(row, now)
         return view
+
+    def session_state(self, platform_id: str, fingerprint: bytes) -> sessions.SessionState:
+        """The platform's view of a certificate's newest signing session there."""
+        with Session(self.engine) as session:
+            return sessions.session_state(session, platform_id, fingerprint, self.clock())
+
+    def pending(self, request: SignedRequest, session_id: str) -> list[str]:
+        """(device) The payloads waiting in one of the calling device's sessions."""
+        _, payloads = sessions.pending_payloads(self.engine, request, session_id, self.clock())
+        return payloads
 
     def get(self, platform_id: str, request_id: str) -> ScanRequest:
         """The platform's own request (another platform's is unknown to it)."""
@@ -317,6 +336,7 @@ class ScanService:
             fingerprint=row.fingerprint,
             signature=row.signature,
             certificate_chain_pem=chain,
+            session_id=row.session_id,
             result=json.loads(row.result),
             result_blob=row.result_blob,
             message=kind_of(row.action).message(content, _context(row)),

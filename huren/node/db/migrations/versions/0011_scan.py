@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("bind_uscc", sqlmodel.sql.sqltypes.AutoString(length=18), nullable=True),
         sa.Column("created_at", sa.BigInteger(), nullable=False),
         sa.Column("expires_at", sa.BigInteger(), nullable=False),
+        sa.Column("session_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("answered_at", sa.BigInteger(), nullable=True),
         sa.Column("fingerprint", sa.LargeBinary(), nullable=True),
@@ -46,9 +47,46 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_scan_requests_expires_at"), "scan_requests", ["expires_at"], unique=False
     )
+    op.create_index(
+        op.f("ix_scan_requests_session_id"), "scan_requests", ["session_id"], unique=False
+    )
+    op.create_table(
+        "cosigner_signing_sessions",
+        sa.Column("session_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("device_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("holder", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("enrolment_id", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("fingerprint", sa.LargeBinary(), nullable=False),
+        sa.Column("platform_id", sqlmodel.sql.sqltypes.AutoString(length=66), nullable=False),
+        sa.Column("auto_confirm", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.BigInteger(), nullable=False),
+        sa.Column("expires_at", sa.BigInteger(), nullable=False),
+        sa.Column("ended_at", sa.BigInteger(), nullable=True),
+        sa.PrimaryKeyConstraint("session_id", name=op.f("pk_cosigner_signing_sessions")),
+    )
+    op.create_index(
+        op.f("ix_cosigner_signing_sessions_device_id"),
+        "cosigner_signing_sessions",
+        ["device_id"],
+        unique=False,
+    )
+    op.create_index(
+        op.f("ix_cosigner_signing_sessions_fingerprint"),
+        "cosigner_signing_sessions",
+        ["fingerprint"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(
+        op.f("ix_cosigner_signing_sessions_fingerprint"), table_name="cosigner_signing_sessions"
+    )
+    op.drop_index(
+        op.f("ix_cosigner_signing_sessions_device_id"), table_name="cosigner_signing_sessions"
+    )
+    op.drop_table("cosigner_signing_sessions")
+    op.drop_index(op.f("ix_scan_requests_session_id"), table_name="scan_requests")
     op.drop_index(op.f("ix_scan_requests_expires_at"), table_name="scan_requests")
     op.drop_index(op.f("ix_scan_requests_platform_id"), table_name="scan_requests")
     op.drop_table("scan_requests")
