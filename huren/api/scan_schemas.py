@@ -57,7 +57,10 @@ class DeviceRequestOut(BaseModel):
     bind_name: str | None
     bind_uscc: str | None
     expires_at: int
-    message: str = Field(description="base64 of the exact bytes to sign")
+    message: str = Field(description="base64 of the exact bytes to sign ('' until known)")
+    needs_certificate: bool = Field(
+        description="present the certificate first (seal): the answer then carries the message"
+    )
 
 
 class DeviceAnswerIn(BaseModel):
@@ -67,6 +70,14 @@ class DeviceAnswerIn(BaseModel):
     decision: Literal["approve", "deny"]
     signature: str | None = Field(default=None, max_length=128, description="base64")
     certificate: str | None = Field(default=None, max_length=16384, description="base64 DER")
+    fingerprint: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+
+class DeviceCertificateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    nonce: str = Field(min_length=22, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    certificate: str = Field(max_length=16384, description="base64 DER")
     fingerprint: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
 
 

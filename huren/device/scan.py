@@ -11,6 +11,8 @@ unless given; payloads of another node than the one the device talks to are refu
 from __future__ import annotations
 
 import base64
+import dataclasses
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,7 +42,8 @@ class ScannedRequest:
     bind_name: str | None
     bind_uscc: str | None
     expires_at: int
-    message: bytes
+    message: bytes  # b"" until the certificate is presented (needs_certificate)
+    needs_certificate: bool = False
 
     def describe(self) -> str:
         """What the user is shown before approving."""
@@ -50,6 +53,11 @@ class ScannedRequest:
         if self.action == "sign":
             lines.append(f"document: {self.content.get('title')}")
             lines.append(f"SHA-256: {self.content.get('digest_sha256')}")
+        if self.action == "seal":
+            c = self.content
+            lines.append(f"seal on PDF: {c.get('title')} ({c.get('pdf_bytes')} bytes)")
+            lines.append(f"SHA-256: {c.get('pdf_sha256')}")
+            lines.append(f"page {int(c.get('page', 0)) + 1} at ({c.get('x')}, {c.get('y')})")
         if self.bind_name or self.bind_uscc:
             lines.append(f"for enterprise {self.bind_name or ''} {self.bind_uscc or ''}".rstrip())
         lines.append(f"expires at {self.expires_at}")
@@ -70,7 +78,29 @@ def expected_message(
         if not isinstance(digest, str) or len(digest) != 64:
             raise ProtocolViolation("a sign request without a digest")
         return bytes.fromhex(digest)
+    if action == "seal":
+        if not isinstance(content.get("pdf_sha256"), str):
+            raise ProtocolViolation("a seal request without the PDF's digest")
+        return b""  # known once the certificate is presented: check_seal_attributes
     raise ProtocolViolation(f"this device does not know the action {action!r}")
+
+
+def check_seal_attributes(attributes: bytes, certificate_der: bytes) -> None:
+    """What a seal signs is the DER of CMS signed attributes: they must parse, name this
+    certificate (signing-certificate-v2) and carry a message digest. The digest of the
+    prepared PDF's byte range is the node's (the device does not hold the PDF)."""
+    from asn1crypto import cms
+
+    try:
+        parsed = {a["type"].native: a["values"] for a in cms.CMSAttributes.load(attributes)}
+    except (ValueError, TypeError, KeyError) as error:
+        raise ProtocolViolation("the seal's signed attributes do not parse") from error
+    if "message_digest" not in parsed or parsed.get("content_type") is None:
+        raise ProtocolViolation("the seal's signed attributes lack a digest or content type")
+    certs = parsed.get("signing_certificate_v2")
+    wanted = hashlib.sha256(certificate_der).digest()
+    if certs is None or not any(c["cert_hash"].native == wanted for v in certs for c in v["certs"]):
+        raise ProtocolViolation("the seal's signed attributes name another certificate")
 
 
 class ScanDevice:
@@ -132,7 +162,26 @@ class ScanDevice:
             details.get("bind_uscc"),
             expires_at,
             message,
+            bool(details.get("needs_certificate", False)),
         )
+
+    def complete(self, scanned: ScannedRequest, fingerprint: str) -> ScannedRequest:
+        """(seal) Present the certificate; the request with the bytes to sign, checked."""
+        if not scanned.needs_certificate:
+            return scanned
+        der = self.shelf.get(fingerprint)
+        details = self._call(
+            "POST",
+            f"{API}/device/requests/{scanned.payload.request_id}/certificate",
+            {"nonce": scanned.payload.nonce, "certificate": b64e(der), "fingerprint": fingerprint},
+        )
+        content = dict(details["content"])
+        for key in ("pdf_sha256", "page", "x", "y", "title"):
+            if content.get(key) != scanned.content.get(key):
+                raise ProtocolViolation("the node changed the seal request it showed")
+        message = base64.b64decode(details["message"])
+        check_seal_attributes(message, der)
+        return dataclasses.replace(scanned, content=content, message=message)
 
     def approve(
         self,
@@ -144,6 +193,7 @@ class ScanDevice:
     ) -> dict[str, Any]:
         """Sign with the co-signer (the request's platform and action) and send the answer."""
         enrolment_id, fingerprint = self.choose_certificate(enrolment_id, fingerprint)
+        scanned = self.complete(scanned, fingerprint)
         signature = self.device.sign(
             enrolment_id,
             scanned.message,

@@ -154,8 +154,9 @@ class SigningSession:
             rid = request.payload.request_id
             try:
                 if self.auto_confirm or (confirm is not None and confirm(request)):
-                    signature = self.sign(request.message, action=request.action)
                     fingerprint = str(self.info["fingerprint"])
+                    request = self.phone.complete(request, fingerprint)
+                    signature = self.sign(request.message, action=request.action)
                     self.phone.send_approval(request, signature, fingerprint)
                     report.approved.append(rid)
                 else:

@@ -175,6 +175,8 @@ ACCESS: dict[tuple[str, str], Row] = {
     ("GET", "/v1/scan/device/requests/{request_id}"): PUBLIC,
     ("POST", "/v1/scan/device/requests/{request_id}/answer"): PUBLIC,
     ("GET", "/v1/scan/sessions/{fingerprint}"): PLATFORM_ONLY,
+    ("GET", "/v1/scan/requests/{request_id}/document"): PLATFORM_ONLY,
+    ("POST", "/v1/scan/device/requests/{request_id}/certificate"): PUBLIC,
     ("GET", "/v1/scan/device/sessions/{session_id}/pending"): DEVICE_SIGNED,
     ("POST", "/v1/cosigner/signing-sessions"): DEVICE_SIGNED,
     ("GET", "/v1/cosigner/signing-sessions"): DEVICE_SIGNED,

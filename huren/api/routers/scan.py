@@ -189,6 +189,18 @@ def request_qr(
     return Response(qr.svg(view.payload, scale=scale), media_type="image/svg+xml")
 
 
+@router.get(
+    "/requests/{request_id}/document",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "the sealed PDF"}},
+)
+def request_document(caller: PlatformDep, service: ScanDep, request_id: RequestId) -> Response:
+    """The document an approval produced (seal: the sealed PDF)."""
+    assert caller.platform_id is not None
+    document = service.document(caller.platform_id, request_id)
+    return Response(document, media_type="application/pdf")
+
+
 @router.get("/sessions/{fingerprint}")
 def session_state(
     caller: PlatformDep,
@@ -220,7 +232,24 @@ def read_request(
     nonce: Annotated[str, Query(min_length=22, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")],
 ) -> ss.DeviceRequestOut:
     """What a scanned code asks (the QR payload's nonce is the capability)."""
-    view = service.read(request_id, nonce)
+    return _device_out(service.read(request_id, nonce))
+
+
+@router.post("/device/requests/{request_id}/certificate")
+def present_certificate(
+    service: ScanDep, request_id: RequestId, body: ss.DeviceCertificateIn
+) -> ss.DeviceRequestOut:
+    """(seal) The signer's certificate before signing: the node prepares what to sign."""
+    view = service.present_certificate(
+        request_id,
+        body.nonce,
+        _b64(body.certificate, "certificate"),
+        None if body.fingerprint is None else bytes.fromhex(body.fingerprint),
+    )
+    return _device_out(view)
+
+
+def _device_out(view: ScanRequest) -> ss.DeviceRequestOut:
     return ss.DeviceRequestOut(
         request_id=view.request_id,
         platform_id=view.platform_id,
@@ -230,6 +259,7 @@ def read_request(
         bind_uscc=view.bind_uscc,
         expires_at=view.expires_at,
         message=b64e(view.message),
+        needs_certificate=view.needs_certificate,
     )
 
 

@@ -33,4 +33,6 @@ class ScanRequestRow(SQLModel, table=True):
     signature: bytes | None = None
     certificate: bytes | None = None  # the signer's certificate, DER
     result: str = Field(default="{}", sa_type=Text)  # JSON: the kind's extras
+    input_blob: bytes | None = Field(default=None, sa_type=LargeBinary)  # e.g. the PDF
+    state_blob: bytes | None = Field(default=None, sa_type=LargeBinary)  # kept for finish
     result_blob: bytes | None = Field(default=None, sa_type=LargeBinary)  # e.g. a sealed PDF

@@ -4,7 +4,11 @@ A kind is registered by its action name in :data:`KINDS` (:func:`register_kind`)
 service calls ``prepare`` when a platform creates a request (validate the platform's
 parameters, return the content stored with the request and shown to the device),
 ``message`` for the exact bytes the certificate's key must sign, and ``finish`` after the
-signature verified (anything the platform gets besides it, e.g. a sealed PDF). The device
+signature verified (anything the platform gets besides it, e.g. a sealed PDF). A kind whose
+message depends on the signer's certificate (seal: the CMS signed attributes name it) sets
+``needs_certificate``: the device presents its certificate first and ``with_certificate``
+completes the content. ``prepare`` may return a ``"_blob"`` member (bytes, e.g. the PDF):
+it is stored beside the content, not shown, and handed to ``with_certificate``. The device
 rebuilds the message with the same kind (``huren.device.scan``), so a node cannot make it sign
 other bytes than it showed.
 
@@ -20,11 +24,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from cryptography import x509
+
 from huren.node.scan import wire
 from huren.node.scan.errors import InvalidScanRequest
 from huren.registry.types import Right
 
-__all__ = ["KINDS", "LoginKind", "RequestContext", "ScanKind", "SignKind", "register_kind"]
+__all__ = [
+    "KINDS",
+    "BaseKind",
+    "LoginKind",
+    "RequestContext",
+    "ScanKind",
+    "SignKind",
+    "register_kind",
+]
 
 MAX_TITLE = 200
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -59,14 +73,60 @@ class ScanKind(Protocol):
         """The exact bytes the certificate's key signs."""
         ...
 
+    #: whether the device presents its certificate before the message exists (seal: the
+    #: CMS signed attributes name the certificate)
+    needs_certificate: bool
+
+    def with_certificate(
+        self,
+        content: Mapping[str, Any],
+        context: RequestContext,
+        chain: list[x509.Certificate],
+        blob: bytes | None,
+    ) -> tuple[dict[str, Any], bytes | None]:
+        """(``needs_certificate`` kinds) The content once the signer's certificate (``chain[0]``)
+        is known, and the state to keep for ``finish``."""
+        ...
+
     def finish(
-        self, content: Mapping[str, Any], context: RequestContext, signature: bytes, chain: bytes
-    ) -> dict[str, Any]:
-        """What the platform gets besides the signature (JSON), once it verified."""
+        self,
+        content: Mapping[str, Any],
+        context: RequestContext,
+        signature: bytes,
+        chain: list[x509.Certificate],
+        state: bytes | None,
+    ) -> tuple[dict[str, Any], bytes | None]:
+        """What the platform gets besides the signature once it verified: JSON extras and a
+        document (e.g. the sealed PDF) or None."""
         ...
 
 
-class LoginKind:
+class BaseKind:
+    """Defaults: the message is known at creation, nothing but the signature is returned."""
+
+    needs_certificate = False
+
+    def with_certificate(
+        self,
+        content: Mapping[str, Any],
+        context: RequestContext,
+        chain: list[x509.Certificate],
+        blob: bytes | None,
+    ) -> tuple[dict[str, Any], bytes | None]:
+        return dict(content), None
+
+    def finish(
+        self,
+        content: Mapping[str, Any],
+        context: RequestContext,
+        signature: bytes,
+        chain: list[x509.Certificate],
+        state: bytes | None,
+    ) -> tuple[dict[str, Any], bytes | None]:
+        return {}, None
+
+
+class LoginKind(BaseKind):
     """扫码登录: the node's random single-use challenge, bound to the platform, 2 minutes."""
 
     action = "login"
@@ -85,13 +145,8 @@ class LoginKind:
             context.platform_id, context.request_id, str(content["challenge"]), context.expires_at
         )
 
-    def finish(
-        self, content: Mapping[str, Any], context: RequestContext, signature: bytes, chain: bytes
-    ) -> dict[str, Any]:
-        return {}
 
-
-class SignKind:
+class SignKind(BaseKind):
     """扫码签名: a document's SHA-256 digest with a title to show; the signature is an ordinary
     Ed25519 signature over the 32 digest bytes."""
 
@@ -114,11 +169,6 @@ class SignKind:
 
     def message(self, content: Mapping[str, Any], context: RequestContext) -> bytes:
         return bytes.fromhex(str(content["digest_sha256"]))
-
-    def finish(
-        self, content: Mapping[str, Any], context: RequestContext, signature: bytes, chain: bytes
-    ) -> dict[str, Any]:
-        return {}
 
 
 KINDS: dict[str, ScanKind] = {}

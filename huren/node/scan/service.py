@@ -31,7 +31,12 @@ from huren.node.cosigner.auth import SignedRequest
 from huren.node.db.engine import write_session
 from huren.node.db.scan_tables import ScanRequestRow
 from huren.node.recognition import IndexCache, RecognitionError, recognize
-from huren.node.scan import sessions, verify, wire
+from huren.node.scan import (
+    seal_kind,  # noqa: F401 - registers the seal kind
+    sessions,
+    verify,
+    wire,
+)
 from huren.node.scan.errors import (
     AlreadyAnswered,
     InvalidScanRequest,
@@ -79,7 +84,8 @@ class ScanRequest:
     session_id: str | None
     result: dict[str, Any]
     result_blob: bytes | None
-    message: bytes  # the bytes the certificate's key signs (kind.message)
+    message: bytes  # the bytes the certificate's key signs (kind.message; b"" until known)
+    needs_certificate: bool  # the device presents its certificate before signing
 
     @property
     def final(self) -> bool:
@@ -138,6 +144,7 @@ class ScanService:
         now = self.clock()
         context = RequestContext(platform_id, secrets.token_hex(16), now, now + ttl)
         content = kind.prepare(dict(params or {}), context)
+        blob = content.pop("_blob", None)
         nonce = secrets.token_urlsafe(16)
         payload = wire.encode_payload(
             wire.ScanPayload(
@@ -157,6 +164,7 @@ class ScanService:
             created_at=now,
             expires_at=context.expires_at,
             status=PENDING,
+            input_blob=blob if isinstance(blob, bytes) else None,
         )
         with write_session(self.engine) as session:
             if session_fingerprint is not None:
@@ -216,6 +224,37 @@ class ScanService:
             raise AlreadyAnswered("this request was answered already")
         return view
 
+    def present_certificate(
+        self, request_id: str, nonce: str, certificate_der: bytes, fingerprint: bytes | None = None
+    ) -> ScanRequest:
+        """(kinds that need it, e.g. seal) The signer's certificate before the message: it is
+        checked (recognized, bound enterprise) and the kind completes the content, so the
+        view's ``message`` is then what to sign. Again with another certificate redoes it."""
+        now = self.clock()
+        with write_session(self.engine) as session:
+            row = self._pending(session, request_id, nonce, now)
+            kind = kind_of(row.action)
+            if not kind.needs_certificate:
+                raise InvalidScanRequest(f"a {row.action} request needs no certificate first")
+            certificate = self._checked_certificate(session, row, certificate_der, fingerprint, now)
+            chain = [certificate, *self._chain_of(certificate)]
+            content = json.loads(row.content)
+            content.pop("signed_attributes", None)
+            completed, state = kind.with_certificate(content, _context(row), chain, row.input_blob)
+            row.content = json.dumps(completed, sort_keys=True)
+            row.state_blob, row.certificate = state, certificate_der
+            session.add(row)
+            view = self._view(row, now)
+        return view
+
+    def document(self, platform_id: str, request_id: str) -> bytes:
+        """The document an approval produced (the sealed PDF); 404 when there is none."""
+        with Session(self.engine) as session:
+            row = session.get(ScanRequestRow, request_id)
+            if row is None or row.platform_id != platform_id or row.result_blob is None:
+                raise UnknownScanRequest("no document for this scan request")
+            return bytes(row.result_blob)
+
     def deny(self, request_id: str, nonce: str) -> ScanRequest:
         return self._answer(request_id, nonce, None)
 
@@ -234,6 +273,14 @@ class ScanService:
         return self._answer(request_id, nonce, (signature, certificate_der, fingerprint))
 
     # -- internals ----------------------------------------------------------------------------
+
+    def _pending(self, session: Session, request_id: str, nonce: str, now: int) -> ScanRequestRow:
+        row = self._by_nonce(session, request_id, nonce, lock=True)
+        if row.status != PENDING:
+            raise AlreadyAnswered(f"this request was answered already ({row.status})")
+        if now > row.expires_at:
+            raise ScanExpired("this request expired before it was answered")
+        return row
 
     def _answer(
         self, request_id: str, nonce: str, approval: tuple[bytes, bytes, bytes | None] | None
@@ -269,6 +316,32 @@ class ScanService:
         fingerprint: bytes | None,
     ) -> None:
         kind = kind_of(row.action)
+        if kind.needs_certificate and (row.certificate != der or row.state_blob is None):
+            raise InvalidScanRequest("present this certificate first, then sign what it gives")
+        certificate = self._checked_certificate(session, row, der, fingerprint, now)
+        content = json.loads(row.content)
+        context = _context(row)
+        verify.verify_signature(certificate, kind.message(content, context), signature)
+        chain = [certificate, *self._chain_of(certificate)]
+        extras, blob = kind.finish(content, context, signature, chain, row.state_blob)
+        row.status, row.answered_at = APPROVED, now
+        row.signature, row.certificate = signature, der
+        row.fingerprint = certificate.fingerprint(SHA256())
+        row.result = json.dumps(extras, sort_keys=True)
+        row.result_blob, row.state_blob = blob, None
+        session.add(row)
+
+    def _checked_certificate(
+        self,
+        session: Session,
+        row: ScanRequestRow,
+        der: bytes,
+        fingerprint: bytes | None,
+        now: int,
+    ) -> x509.Certificate:
+        """The certificate, recognized at the request's platform for its kind's right and of
+        the bound enterprise."""
+        kind = kind_of(row.action)
         certificate = verify.load_certificate(der, fingerprint)
         fp = certificate.fingerprint(SHA256())
         try:
@@ -290,18 +363,7 @@ class ScanService:
                 reasons,
             )
         verify.check_bind(certificate, row.bind_name, row.bind_uscc)
-        content = json.loads(row.content)
-        context = _context(row)
-        verify.verify_signature(certificate, kind.message(content, context), signature)
-        chain = [certificate, *self._chain_of(certificate)]
-        pem = b"".join(c.public_bytes(Encoding.PEM) for c in chain)
-        extras = kind.finish(content, context, signature, pem)
-        blob = extras.pop("_blob", None)
-        row.status, row.answered_at = APPROVED, now
-        row.signature, row.certificate, row.fingerprint = signature, der, fp
-        row.result = json.dumps(extras, sort_keys=True)
-        row.result_blob = blob if isinstance(blob, bytes) else None
-        session.add(row)
+        return certificate
 
     @staticmethod
     def _by_nonce(
@@ -316,7 +378,7 @@ class ScanService:
         status = EXPIRED if row.status == PENDING and now > row.expires_at else row.status
         content = json.loads(row.content)
         chain = None
-        if row.certificate is not None:
+        if row.certificate is not None and row.signature is not None:
             certificate = x509.load_der_x509_certificate(row.certificate)
             chain = b"".join(
                 c.public_bytes(Encoding.PEM) for c in [certificate, *self._chain_of(certificate)]
@@ -340,6 +402,7 @@ class ScanService:
             result=json.loads(row.result),
             result_blob=row.result_blob,
             message=kind_of(row.action).message(content, _context(row)),
+            needs_certificate=kind_of(row.action).needs_certificate,
         )
 
 

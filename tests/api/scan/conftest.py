@@ -33,6 +33,19 @@ ENTERPRISE = "嘉兴示例建设有限公司"
 USCC = "91330400MA2B7Q8X3W"  # check character computed by huren.node.identity.checks
 NODE_KEY = SigningKey(hashlib.sha256(b"scan tests node key").digest())
 _CA_KEY = ec.generate_private_key(ec.SECP256R1())
+_CA_NAME = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "scan test CA")])
+ROOT = (
+    x509.CertificateBuilder()
+    .subject_name(_CA_NAME)
+    .issuer_name(_CA_NAME)
+    .public_key(_CA_KEY.public_key())
+    .serial_number(x509.random_serial_number())
+    .not_valid_before(dt.datetime.now(dt.UTC) - dt.timedelta(days=30))
+    .not_valid_after(dt.datetime.now(dt.UTC) + dt.timedelta(days=3650))
+    .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+    .add_extension(x509.SubjectKeyIdentifier.from_public_key(_CA_KEY.public_key()), False)
+    .sign(_CA_KEY, hashes.SHA256())
+)
 
 
 def enterprise_certificate(public: PublicKeyPackage) -> bytes:
@@ -48,11 +61,29 @@ def enterprise_certificate(public: PublicKeyPackage) -> bytes:
     certificate = (
         x509.CertificateBuilder()
         .subject_name(subject)
-        .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test CA")]))
+        .issuer_name(_CA_NAME)
         .public_key(Ed25519PublicKey.from_public_bytes(bytes(public.group_public_key)))
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(_CA_KEY.public_key()), False
+        )
         .sign(_CA_KEY, hashes.SHA256())
     )
     return certificate.public_bytes(serialization.Encoding.DER)
@@ -116,6 +147,7 @@ def world(env: ApiEnv, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wor
         "http://testserver",
         clock=clock,
         index_cache=app.state.index_cache,
+        chain_of=lambda _: [ROOT],
     )
     app.state.scan = scan
     device, _ = tapped_device(env, tmp_path_factory.mktemp("phone"), clock)

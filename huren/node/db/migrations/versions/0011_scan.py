@@ -38,6 +38,8 @@ def upgrade() -> None:
         sa.Column("signature", sa.LargeBinary(), nullable=True),
         sa.Column("certificate", sa.LargeBinary(), nullable=True),
         sa.Column("result", sa.Text(), nullable=False),
+        sa.Column("input_blob", sa.LargeBinary(), nullable=True),
+        sa.Column("state_blob", sa.LargeBinary(), nullable=True),
         sa.Column("result_blob", sa.LargeBinary(), nullable=True),
         sa.PrimaryKeyConstraint("request_id", name=op.f("pk_scan_requests")),
     )
