@@ -110,6 +110,7 @@ class ScanService:
         self._index_cache = index_cache
         self._chain_of = chain_of or (lambda _: [])
         self._changed = threading.Condition()
+        self._generation = 0  # answers so far: a waiter misses none between read and wait
 
     @property
     def node_public_key(self) -> bytes:
@@ -199,16 +200,20 @@ class ScanService:
         deadline = time.monotonic() + min(max(timeout_s, 0.0), MAX_WAIT_S)
         while True:
             with self._changed:
-                current = self.get(platform_id, request_id)
-                left = deadline - time.monotonic()
-                if current.final or left <= 0:
-                    return current
-                until_expiry = current.expires_at - self.clock() + 1
-                self._changed.wait(min(left, max(until_expiry, 0.05)))
+                seen = self._generation
+            current = self.get(platform_id, request_id)  # read outside the lock
+            left = deadline - time.monotonic()
+            if current.final or left <= 0:
+                return current
+            until_expiry = current.expires_at - self.clock() + 1
+            with self._changed:
+                if self._generation == seen:  # nothing answered since the read
+                    self._changed.wait(min(left, max(until_expiry, 0.05)))
 
     def notify(self) -> None:
         """Wake every waiter (the service does so after each answer)."""
         with self._changed:
+            self._generation += 1
             self._changed.notify_all()
 
     # -- device -------------------------------------------------------------------------------

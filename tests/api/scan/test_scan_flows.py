@@ -223,3 +223,36 @@ def test_qr_images(world: World) -> None:
     assert svg.status_code == 200 and b"<svg" in svg.content
     key = world.env.http.get("/v1/scan/node-key").json()
     assert b64d(key["public_key"]) == world.scan.node_public_key
+
+
+def test_events_report_a_change_while_streaming(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stream starts pending; an answer from another thread ends it with the change."""
+    created = world.create("login")
+    scanned = world.phone.scan(created["payload"])
+    waiting = threading.Event()
+    original = world.scan.wait
+
+    def wait(platform: str, request_id: str, timeout_s: float):  # type: ignore[no-untyped-def]
+        waiting.set()  # the stream sent its first event and waits for a change
+        return original(platform, request_id, timeout_s)
+
+    monkeypatch.setattr(world.scan, "wait", wait)
+
+    def answer() -> None:
+        waiting.wait(timeout=10)
+        world.phone.deny(scanned)
+
+    thread = threading.Thread(target=answer)
+    thread.start()
+    with world.env.http.stream(
+        "GET",
+        f"/v1/scan/requests/{created['request_id']}/events",
+        headers=world.env.headers("alliance"),
+    ) as response:
+        text = "".join(response.iter_text())
+    thread.join(timeout=10)
+    events = [e for e in text.split("\n\n") if e.startswith("event: status")]
+    assert len(events) == 2
+    assert '"status":"pending"' in events[0] and '"status":"denied"' in events[1]
