@@ -47,6 +47,7 @@ from huren.api.routers import (
     ca_review,
     consortium,
     cosigner,
+    cosigner_sessions,
     health,
     identity,
     messages,
@@ -54,6 +55,7 @@ from huren.api.routers import (
     platform_keys,
     platforms,
     recognition,
+    scan,
     seals,
     zones,
 )
@@ -93,6 +95,8 @@ def create_app(node: NodeServices) -> FastAPI:
     problems.install(app)
     for module in (health, recognition, consortium, platform_keys, pki, audit_proofs, cosigner):
         app.include_router(module.router)
+    app.include_router(cosigner_sessions.router)
+    app.include_router(scan.router)
     billing.install(app, node)
     app.include_router(billing.router)
     console.install(app, node)

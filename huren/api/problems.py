@@ -38,6 +38,7 @@ from huren.node.platform_keys import PlatformKeyError
 from huren.node.platforms.errors import PlatformDirectoryError
 from huren.node.ports import PortError
 from huren.node.recognition import RecognitionError
+from huren.node.scan.errors import ScanError
 from huren.node.seals.errors import SealError
 from huren.node.zones.errors import ZoneError
 from huren.registry.backend import BackendError, ChainUnavailable
@@ -232,7 +233,7 @@ def handle(exc: BaseException) -> JSONResponse:
         return problem(exc.status, exc.code, str(exc), **exc.problem_extra)
     if isinstance(exc, AccountError | IdentityError | MessageError | PortError):
         return _service(exc)
-    if isinstance(exc, CosignerError):  # with its extension members (tries left, reasons)
+    if isinstance(exc, CosignerError | ScanError):  # with extension members (tries, reasons)
         return problem(exc.status, exc.code, str(exc), **exc.problem_extra)
     if isinstance(exc, ContractError):
         return _contract(exc)
@@ -277,6 +278,7 @@ _ROOTS: tuple[type[Exception], ...] = (
     SealError,
     ZoneError,
     PlatformDirectoryError,
+    ScanError,
 )
 
 

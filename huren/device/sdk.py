@@ -10,7 +10,6 @@ anything derived from it but the PIN proof's public key stay on the device.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from huren.device import pin as pins
+from huren.device.certificates import CertificateShelf
 from huren.device.client import CosignerClient
 from huren.device.errors import LocalStoreError, ProtocolViolation
 from huren.device.store import DeviceStore, StoredEnrolment
@@ -146,7 +146,7 @@ class Device:
         )
         if raw != expected:
             raise LocalStoreError("the certificate does not carry this enrolment's key")
-        fingerprint = hashlib.sha256(certificate_der).hexdigest()
+        fingerprint = CertificateShelf(self.store.root).put(certificate_der)  # for scans
         if fingerprint not in stored.certificates:
             stored.certificates.append(fingerprint)
             self.store.save(stored)

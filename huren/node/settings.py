@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from huren.node.cosigner.at_rest import parse_kek
 from huren.node.cosigner.recovery_key import parse_recovery_public_key
+from huren.node.scan.keys import parse_scan_key
 
 MIN_ADMIN_KEY_LENGTH = 32
 MIN_ACCOUNT_SECRET_LENGTH = 32
@@ -47,6 +48,9 @@ class Settings(BaseSettings):
     # issued by node services carry (huren.node.cosigner.recovery_key). Dev uses a public dev
     # key; elsewhere, without one, the applications issue no enrolment tickets (503).
     recovery_public_key: str | None = None
+    # 64 hex digits: the Ed25519 seed of the node scan key that signs QR payloads
+    # (huren.node.scan); in dev one derived from a public label.
+    scan_key: SecretStr | None = None
     log_level: Literal["critical", "error", "warning", "info", "debug"] = "info"
     access_log: bool = True  # one line per request; off under heavy load
     # Audit checkpoints (huren.node.audit.checkpoints): anchor the certificate tree and the
@@ -97,4 +101,7 @@ class Settings(BaseSettings):
         if self.cosigner_kek is None:
             raise ValueError("outside dev the node needs HUREN_COSIGNER_KEK (64 hex digits)")
         parse_kek(self.cosigner_kek.get_secret_value())
+        if self.scan_key is None:
+            raise ValueError("outside dev the node needs HUREN_SCAN_KEY (64 hex digits)")
+        parse_scan_key(self.scan_key.get_secret_value())
         return self

@@ -78,6 +78,8 @@ ACCOUNT: Row = row(accounts=ALLOWED)
 ENTERPRISE_MEMBER: Row = row(accounts="404", staff=ALLOWED, ent_admin=ALLOWED)
 # ... and what only its admin may do: staff 403.
 ENTERPRISE_ADMIN: Row = row(accounts="404", staff="403", ent_admin=ALLOWED)
+# A platform's own resources: the admin key names no platform.
+PLATFORM_ONLY: Row = row(platform=ALLOWED, center="403")
 # The co-signer's device routes take only a device's signature over the request
 # (X-Huren-Device, ...): no key or token is one, so every caller here is a 401
 # DEVICE_AUTH_FAILED, checked before the body or the service (tests/node/cosigner and
@@ -228,6 +230,23 @@ ACCESS: dict[tuple[str, str], Row] = {
     ("GET", "/v1/billing/bank-cards"): ACCOUNT,
     ("DELETE", "/v1/billing/bank-cards/{card_id}"): ACCOUNT,
     # the co-signer: node services with the admin key; the rest is the holder's device
+    # scan-to-act: platforms create and read their own requests (the admin key has no
+    # platform: 403 PLATFORM_ONLY); the device routes take the QR's nonce, no key
+    ("GET", "/v1/scan/node-key"): PUBLIC,
+    ("POST", "/v1/scan/requests"): PLATFORM_ONLY,
+    ("GET", "/v1/scan/requests/{request_id}"): PLATFORM_ONLY,
+    ("GET", "/v1/scan/requests/{request_id}/events"): PLATFORM_ONLY,
+    ("GET", "/v1/scan/requests/{request_id}/qr.{fmt}"): PLATFORM_ONLY,
+    ("GET", "/v1/scan/device/requests/{request_id}"): PUBLIC,
+    ("POST", "/v1/scan/device/requests/{request_id}/answer"): PUBLIC,
+    ("GET", "/v1/scan/sessions/{fingerprint}"): PLATFORM_ONLY,
+    ("GET", "/v1/scan/requests/{request_id}/document"): PLATFORM_ONLY,
+    ("POST", "/v1/scan/device/requests/{request_id}/certificate"): PUBLIC,
+    ("GET", "/v1/scan/device/sessions/{session_id}/pending"): DEVICE_SIGNED,
+    ("POST", "/v1/cosigner/signing-sessions"): DEVICE_SIGNED,
+    ("GET", "/v1/cosigner/signing-sessions"): DEVICE_SIGNED,
+    ("POST", "/v1/cosigner/signing-sessions/{session_id}/open"): DEVICE_SIGNED,
+    ("POST", "/v1/cosigner/signing-sessions/{session_id}/end"): DEVICE_SIGNED,
     ("POST", "/v1/cosigner/tickets"): ADMIN_ONLY,
     ("POST", "/v1/cosigner/enrolments/{enrolment_id}/certificates"): ADMIN_ONLY,
     ("POST", "/v1/cosigner/enrolments/{enrolment_id}/unlock"): ADMIN_ONLY,

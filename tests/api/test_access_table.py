@@ -46,6 +46,9 @@ SAMPLES = {
     "grant_id": "1",
     "uscc": "",  # enterprise E's, set by the fixture
     "enterprise_id": "",  # enterprise E's, set by the fixture
+    "request_id": "0" * 32,
+    "fmt": "png",
+    "session_id": "0" * 32,
 }
 PHONES = {
     "person": "13900139001",
@@ -253,6 +256,7 @@ def test_refusals_are_problem_json(callers: Callers) -> None:
                 "ADMIN_ONLY",
                 "NOT_CA_OPERATOR",  # the CA review API (the admin key or the CA's operator)
                 "SEAL_PERMISSION_DENIED",  # an enterprise's seals, asked by someone outside it
+                "PLATFORM_ONLY",  # a platform's own resources (scan requests)
                 "DEVICE_AUTH_FAILED",  # the co-signer's device routes
             }, (method, path, response.text)
 

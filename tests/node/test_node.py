@@ -101,6 +101,7 @@ def test_an_external_chain_without_a_deployment_file_is_refused(
         admin_api_key="a" * 40,
         account_secret="s" * 40,
         cosigner_kek="1f" * 32,
+        scan_key="2e" * 32,
     )
     with pytest.raises(NotDeployed):
         Node.open(settings)

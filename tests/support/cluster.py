@@ -213,6 +213,7 @@ def _spawn(
             "HUREN_ADMIN_API_KEY": admin_key,
             "HUREN_ACCOUNT_SECRET": secrets.token_urlsafe(32),
             "HUREN_COSIGNER_KEK": secrets.token_hex(32),
+            "HUREN_SCAN_KEY": secrets.token_hex(32),
             "PYTHONUNBUFFERED": "1",
             **env_overrides,
         }

@@ -172,6 +172,7 @@ async def start_signing(
             platform_id=body.platform,
             action=body.action,
             message=b64d(body.message, what="message"),
+            session_id=body.session_id,
         )
     )
     return cs.SignStartOut(

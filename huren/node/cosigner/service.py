@@ -29,10 +29,10 @@ from huren.node.cosigner.frame import (
     EnrolmentFinished,
     EnrolmentStarted,
     PendingSigning,
-    ServiceFrame,
     SigningStarted,
 )
 from huren.node.cosigner.records import OperationRecord, operations_of
+from huren.node.cosigner.sessions import SessionOperations
 from huren.node.cosigner.tickets import consume_ticket, find_ticket
 from huren.node.db.cosigner_tables import (
     CosignerCertificate,
@@ -69,7 +69,7 @@ class EnrolmentInfo:
     fingerprints: tuple[bytes, ...]
 
 
-class CosignerService(ServiceFrame):
+class CosignerService(SessionOperations):
     # -- enrolment ----------------------------------------------------------------------------
 
     def start_enrolment(
@@ -202,9 +202,12 @@ class CosignerService(ServiceFrame):
         platform_id: str,
         action: str,
         message: bytes,
+        session_id: str | None = None,
     ) -> SigningStarted:
         """Round one (PIN proof, certificate recognized): the co-signer's commitment, and the
-        unwrap secret the device needs to open its sealed share."""
+        unwrap secret the device needs to open its sealed share. Within a signing session
+        (``session_id``, see :mod:`.sessions`) no PIN proof is needed and no unwrap secret is
+        handed out."""
         if action not in ACTIONS:
             raise InvalidRequest(f"a signing action is one of {', '.join(ACTIONS)}")
         if not 0 < len(message) <= MAX_MESSAGE:
@@ -219,7 +222,20 @@ class CosignerService(ServiceFrame):
         )
         with self._operation(record, request) as (s, device, now):
             enrolment = self._enrolment(s, device, enrolment_id, SIGNING)
-            self._check_pin(s, enrolment, request, now)
+            if session_id is None:
+                self._check_pin(s, enrolment, request, now)
+            else:
+                record.detail = f"session {session_id}"
+                self._check_session(
+                    s,
+                    enrolment,
+                    request,
+                    session_id,
+                    fingerprint=fingerprint,
+                    platform_id=platform_id,
+                    action=action,
+                    now=now,
+                )
             self._check_certificate(s, enrolment, fingerprint, platform_id, ACTIONS[action])
             key = self._key(enrolment)
             commitment = SignerParty(key, nonce_store=self._nonces(enrolment_id)).commit()
@@ -234,7 +250,7 @@ class CosignerService(ServiceFrame):
                 key,
             )
             self._signings.put(signing_id, pending, expires_at=pending.expires_at, now=now)
-            unwrap = self._unwrap(enrolment)
+            unwrap = self._unwrap(enrolment) if session_id is None else b""
         return SigningStarted(signing_id, commitment.to_bytes(), unwrap)
 
     def finish_signing(self, request: SignedRequest, signing_id: str, package: bytes) -> bytes:

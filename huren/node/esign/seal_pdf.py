@@ -28,7 +28,7 @@ from pyhanko.stamp import StaticStampStyle
 from huren.node.esign.errors import EsignError, InvalidSealRequest, UnreadablePdf
 from huren.node.esign.signer import SplitKeySigner
 
-__all__ = ["SealPlacement", "seal_pdf"]
+__all__ = ["SealPlacement", "seal_pdf", "seal_style"]
 
 # PDF field names are free text, but they end up in the form tree and in reports: keep them
 # plain and short.
@@ -109,6 +109,27 @@ def _existing_field_names(reader: PdfFileReader) -> set[str]:
     return names
 
 
+def seal_style(seal_png: bytes) -> StaticStampStyle:
+    """The visible seal's appearance: the PNG filling the box (centred, aspect kept)."""
+    try:
+        opened = Image.open(io.BytesIO(seal_png), formats=["PNG"])
+        opened.load()
+    except (OSError, Image.DecompressionBombError) as exc:
+        raise InvalidSealRequest(f"seal image must be a readable PNG: {exc}") from exc
+    image = opened.convert("RGBA")
+    return StaticStampStyle(
+        background=PdfImage(image),
+        background_opacity=1.0,
+        border_width=0,
+        # The seal fills the box (centred, aspect kept): no default 5 pt margin.
+        background_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MID,
+            y_align=layout.AxisAlignment.ALIGN_MID,
+            margins=layout.Margins(0, 0, 0, 0),
+        ),
+    )
+
+
 def seal_pdf(
     pdf: bytes,
     *,
@@ -129,12 +150,7 @@ def seal_pdf(
         raise InvalidSealRequest("signing time must be timezone-aware")
     if not _FIELD_NAME.fullmatch(field_name):
         raise InvalidSealRequest("field name: 1-64 of A-Z a-z 0-9 _ . -")
-    try:
-        opened = Image.open(io.BytesIO(seal_png), formats=["PNG"])
-        opened.load()
-    except (OSError, Image.DecompressionBombError) as exc:
-        raise InvalidSealRequest(f"seal image must be a readable PNG: {exc}") from exc
-    image = opened.convert("RGBA")
+    style = seal_style(seal_png)
 
     writer = _open_writer(pdf)
     reader = writer.prev
@@ -157,17 +173,6 @@ def seal_pdf(
     if field_name in existing:
         raise InvalidSealRequest(f"the document already has a field named {field_name!r}")
 
-    style = StaticStampStyle(
-        background=PdfImage(image),
-        background_opacity=1.0,
-        border_width=0,
-        # The seal fills the box (centred, aspect kept): no default 5 pt margin.
-        background_layout=layout.SimpleBoxLayoutRule(
-            x_align=layout.AxisAlignment.ALIGN_MID,
-            y_align=layout.AxisAlignment.ALIGN_MID,
-            margins=layout.Margins(0, 0, 0, 0),
-        ),
-    )
     metadata = signers.PdfSignatureMetadata(
         field_name=field_name,
         md_algorithm="sha512",  # what Ed25519 in CMS requires (RFC 8419)

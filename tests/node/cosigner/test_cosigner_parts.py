@@ -33,6 +33,7 @@ def test_outside_dev_a_real_key_encryption_key_is_required(tmp_path: Path) -> No
         "operator_key_file": tmp_path / "k",
         "admin_api_key": "a" * 40,
         "account_secret": "s" * 40,
+        "scan_key": "2e" * 32,
     }
     with pytest.raises(ValidationError, match="HUREN_COSIGNER_KEK"):
         Settings(**base)  # type: ignore[arg-type]

@@ -1,7 +1,7 @@
 """platform locations, accounts' chosen platforms, zone statements (issues 5 and 6)
 
 Revision ID: 0012_platforms
-Revises: 0010_applications
+Revises: 0011_scan
 Create Date: 2026-11-28 21:40:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
 revision: str = "0012_platforms"
-down_revision: str | None = "0010_applications"
+down_revision: str | None = "0011_scan"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
