@@ -58,7 +58,14 @@ def get_scan(request: Request) -> ScanService:
                 base = getattr(settings, "public_url", None) or "http://{}:{}".format(
                     getattr(settings, "host", "127.0.0.1"), getattr(settings, "port", 8700)
                 )
-                service = ScanService(state.node.engine, key, base, index_cache=state.index_cache)
+                pki = getattr(state.node, "pki", None)  # the chain after the leaf, when ours
+                service = ScanService(
+                    state.node.engine,
+                    key,
+                    base,
+                    index_cache=state.index_cache,
+                    chain_of=None if pki is None else pki.issuers_of,
+                )
                 state.scan = service
     return service
 

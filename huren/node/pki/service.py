@@ -11,6 +11,8 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from sqlalchemy import Engine
 
 from huren.node import demo
@@ -77,6 +79,19 @@ class Pki:
             return self.cas[ca_id]
         except KeyError:
             raise UnknownCa(f"no CA {ca_id!r} is loaded into this node") from None
+
+    def issuers_of(self, certificate: x509.Certificate) -> list[x509.Certificate]:
+        """The issuing and root CA certificates of a certificate one of this node's CAs
+        issued (its signature checked), else none: what follows a leaf in a chain."""
+        for ca in self.cas.values():
+            if certificate.issuer != ca.issuing.subject:
+                continue
+            try:
+                certificate.verify_directly_issued_by(ca.issuing)
+            except (ValueError, TypeError, InvalidSignature):
+                continue
+            return [ca.issuing, ca.root]
+        return []
 
     def responder(self, ca_id: str) -> OcspResponder:
         self.ca(ca_id)

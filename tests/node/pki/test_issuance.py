@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from sqlmodel import Session, select
 
 from huren.node import demo
@@ -308,3 +310,26 @@ def test_recovery_survives_a_ca_the_chain_refuses(env: PkiEnv) -> None:
     assert restarted.status(serials[1]).committed
     with pytest.raises(registry_errors.ContractError):
         restarted.commit_pending()
+
+
+def test_issuers_of_names_the_issuing_and_root_ca_of_our_certificates_only(env: PkiEnv) -> None:
+    zj, js = env.pki.issuance.issue_many([env.request(), env.request(ca_id="jsca")])
+    assert zj.der is not None and js.der is not None
+    for result, ca_id in ((zj, "zjca"), (js, "jsca")):
+        leaf = x509.load_der_x509_certificate(result.der)
+        ca = env.pki.ca(ca_id)
+        assert env.pki.issuers_of(leaf) == [ca.issuing, ca.root]
+    # Not ours: a certificate another key signed under the same issuer name.
+    forged_key = ec.generate_private_key(ec.SECP256R1())
+    leaf = x509.load_der_x509_certificate(zj.der)
+    forged = (
+        x509.CertificateBuilder()
+        .subject_name(leaf.subject)
+        .issuer_name(leaf.issuer)
+        .public_key(leaf.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(leaf.not_valid_before_utc)
+        .not_valid_after(leaf.not_valid_after_utc)
+        .sign(forged_key, hashes.SHA256())
+    )
+    assert env.pki.issuers_of(forged) == []
