@@ -69,6 +69,7 @@ class Operation(StrEnum):
     AUTHORIZATION_CHANGE = "authorization_change"
     ADMIN_TRANSFER = "admin_transfer"
     REVOCATION = "revocation"
+    RECOVERY = "recovery"  # a split key reshared onto a new device (证书找回)
 
 
 class InvalidOperationRecord(TransparencyError, ValueError):

@@ -16,7 +16,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger
 from sqlmodel import Field, SQLModel
 
-import huren.node.db.applications_tables  # noqa: F401 - applications first (foreign keys)
+import huren.node.db.applications_tables
 import huren.node.db.cosigner_tables  # noqa: F401
 
 __all__ = ["KeyRecovery", "KeyRecoveryKey", "RecoveryShare"]
