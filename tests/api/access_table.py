@@ -176,6 +176,13 @@ ACCESS: dict[tuple[str, str], Row] = {
     ("POST", "/v1/cosigner/devices/{device_id}/revoke"): DEVICE_SIGNED,
     ("GET", "/v1/cosigner/enrolments"): DEVICE_SIGNED,
     ("GET", "/v1/cosigner/sessions"): DEVICE_SIGNED,
+    ("POST", "/v1/cosigner/recoveries"): DEVICE_SIGNED,  # a new device with a recovery ticket
+    # recovery of split-key certificates (证书找回): the holder's account
+    ("GET", "/v1/recoveries/policy"): PUBLIC,
+    ("GET", "/v1/recoveries/candidates"): ACCOUNT,
+    ("POST", "/v1/recoveries"): ACCOUNT,
+    ("GET", "/v1/recoveries/{application_id}"): ACCOUNT,
+    ("POST", "/v1/recoveries/{application_id}/ticket"): ACCOUNT,
     # audit proofs: any key (auditors read)
     ("GET", "/v1/audit/proofs/inclusion"): ANY_KEY,
     ("GET", "/v1/audit/proofs/consistency"): ANY_KEY,

@@ -91,9 +91,9 @@ def _out(view: RecoveryView) -> rs.RecoveryOut:
 
 
 @router.get("/policy")
-def policy(recoveries: RecoveriesDep) -> rs.PolicyOut:
+def policy() -> rs.PolicyOut:
     """The recovery policy in force (《证书找回政策》); a recovery acknowledges its version."""
-    current = recoveries.policy()
+    current = KeyRecoveryService.policy()
     return rs.PolicyOut(version=current.version, text=current.text, sha256=current.sha256.hex())
 
 
