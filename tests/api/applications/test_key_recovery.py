@@ -16,7 +16,10 @@ from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from sqlmodel import Session, col, select
+from typer.testing import CliRunner
 
+from huren import cli_device_recovery
+from huren.cli import app as cli_app
 from huren.device import pin as pins
 from huren.device.errors import CosignerRefused
 from huren.device.recovery import recover
@@ -358,3 +361,28 @@ def test_a_second_recovery_reshares_from_the_resealed_recovery_share(
     )
     with pytest.raises(CosignerRefused, match="DEVICE_AUTH_FAILED"):
         first.sign(world.signing_id, b"x", pin=NEW_PIN, platform=SIGN_AT)
+
+
+def test_huren_device_recover_on_a_new_device_home(
+    world: RecoveryWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    api = world.api
+    app_id = _approved_and_paid(world)
+    ticket = api.http.post(f"/v1/recoveries/{app_id}/ticket", headers=world.alice).json()
+    home = tmp_path / "cli-phone"
+    monkeypatch.setattr(cli_device_recovery, "_device", lambda h, server: world.device(h))
+    enrolments = [arg for e in ticket["enrolment_ids"] for arg in ("--enrolment", e)]
+    args = ["device", "recover", "--ticket", ticket["ticket"], *enrolments, "--home", str(home)]
+    result = CliRunner().invoke(cli_app, args, env={"HUREN_DEVICE_PIN": NEW_PIN})
+    assert result.exit_code == 0, result.output
+    assert f"enrolment {world.signing_id} (signing) recovered at epoch 1" in result.output
+    assert world.signing_fp in result.output
+    new = world.device(home)
+    signature = new.sign(world.signing_id, b"from the cli", pin=NEW_PIN, platform=SIGN_AT)
+    public = new.store.load(world.signing_id).public
+    Ed25519PublicKey.from_public_bytes(bytes(public.group_public_key)).verify(
+        signature, b"from the cli"
+    )
+    again = CliRunner().invoke(cli_app, args, env={"HUREN_DEVICE_PIN": NEW_PIN})
+    assert again.exit_code == 1
+    assert "RECOVERY_TICKET_REFUSED" in again.output
