@@ -338,9 +338,7 @@ class KeyRecoveryService:
                     f"application {application_id} is no split-key recovery"
                 )
             view = self.applications._view(session, row)
-            keys = session.exec(
-                select(KeyRecoveryKey).where(KeyRecoveryKey.application_id == application_id)
-            ).all()
+            keys = _keys_of(session, application_id)
             return RecoveryView(
                 view,
                 recovery.policy_version,
