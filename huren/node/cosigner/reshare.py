@@ -205,6 +205,15 @@ class CosignerRecovery:
             for granted in grant.keys:
                 reshared = self._reshare(s, grant, granted, transport_public_key)
                 done.append(reshared)
+            # The application first: a refusal there changes nothing (a ticket used meanwhile
+            # is this frame's refusal; an illegal transition rolls everything back).
+            self.grants.redeem(
+                s,
+                grant,
+                device_id=request.device_id,
+                new_epochs={r.enrolment.enrolment_id: r.cosigner_key.epoch for r in done},
+                now=now,
+            )
             self._commit(s, grant, done, request, device, device_public_key, device_label, now)
             self._store(s, grant, done, pin_public_keys, request.device_id, now)
         return [r.answer for r in done]
@@ -384,13 +393,6 @@ class CosignerRecovery:
                 subject=item.granted.fingerprint.hex(),
             )
             self.service._nonce_stores.pop(e.enrolment_id, None)  # old-epoch nonces
-        self.grants.redeem(
-            session,
-            grant,
-            device_id=device_id,
-            new_epochs={r.enrolment.enrolment_id: r.enrolment.epoch for r in done},
-            now=now,
-        )
 
 
 def _record(session: Session, record: OperationRecord, now: int, *, subject: str) -> None:
