@@ -386,3 +386,22 @@ def test_huren_device_recover_on_a_new_device_home(
     again = CliRunner().invoke(cli_app, args, env={"HUREN_DEVICE_PIN": NEW_PIN})
     assert again.exit_code == 1
     assert "RECOVERY_TICKET_REFUSED" in again.output
+
+
+def test_recovery_on_sqlite_and_postgresql(api_any_db: AppApi, tmp_path: Path) -> None:
+    """The reshare's one transaction (row locks, the operation log's sequence, the
+    application's moves) on both databases."""
+    world = build_world(api_any_db, tmp_path)
+    app_id = _approved_and_paid(world)
+    ticket = api_any_db.http.post(f"/v1/recoveries/{app_id}/ticket", headers=world.alice).json()
+    new = world.device(tmp_path / "new-phone")
+    recovered = recover(new, ticket["ticket"], ticket["enrolment_ids"], NEW_PIN)
+    assert [r.public.epoch for r in recovered] == [1, 1]
+    signature = new.sign(world.signing_id, b"bid", pin=NEW_PIN, platform=SIGN_AT)
+    Ed25519PublicKey.from_public_bytes(bytes(recovered[0].public.group_public_key)).verify(
+        signature, b"bid"
+    )
+    with pytest.raises(CosignerRefused, match="DEVICE_AUTH_FAILED"):
+        world.old.sign(world.signing_id, b"bid", pin=PIN, platform=SIGN_AT)
+    done = api_any_db.http.get(f"/v1/recoveries/{app_id}", headers=world.alice).json()
+    assert done["application"]["state"] == "downloaded"
