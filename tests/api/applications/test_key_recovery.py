@@ -13,7 +13,10 @@ from typing import Any
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hpke
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from sqlmodel import Session, col, select
 from typer.testing import CliRunner
@@ -25,6 +28,7 @@ from huren.device.errors import CosignerRefused
 from huren.device.recovery import recover
 from huren.node.audit.oplog import Operation
 from huren.node.cosigner import at_rest
+from huren.node.cosigner.wire import b64e
 from huren.node.db.audit_tables import OperationLogEntry
 from huren.node.db.cosigner_tables import CosignerEnrolment, CosignerOperation
 from huren.node.keysplit.decrypt import x25519_public_key
@@ -32,6 +36,7 @@ from huren.node.keysplit.errors import EpochMismatch, InvalidShare, InvalidSigna
 from huren.node.keysplit.frost import aggregate
 from huren.node.keysplit.group import encode_scalar
 from huren.node.keysplit.keys import KeyPackage
+from huren.node.keysplit.sealing import RecoveryKey
 from huren.node.keysplit.signer import Coordinator, SignerParty
 from huren.node.ports import PortRefused
 from tests.api.applications.conftest import BOB, AppApi, Keys, png_bytes, problem
@@ -405,3 +410,68 @@ def test_recovery_on_sqlite_and_postgresql(api_any_db: AppApi, tmp_path: Path) -
         world.old.sign(world.signing_id, b"bid", pin=PIN, platform=SIGN_AT)
     done = api_any_db.http.get(f"/v1/recoveries/{app_id}", headers=world.alice).json()
     assert done["application"]["state"] == "downloaded"
+
+
+def test_bad_reshare_requests_are_4xx_with_codes_and_change_nothing(
+    world: RecoveryWorld, tmp_path: Path
+) -> None:
+    api = world.api
+    app_id = _approved_and_paid(world)
+    ticket = api.http.post(f"/v1/recoveries/{app_id}/ticket", headers=world.alice).json()
+    new = world.device(tmp_path / "new-phone")
+    pin_key = b64e(bytes(pins.pin_key(b"\x01" * 32).verify_key))
+
+    def body(**changes: Any) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "ticket": ticket["ticket"],
+            "device_public_key": b64e(new.client.device_public_key),
+            "transport_public_key": b64e(RecoveryKey.generate().public_key),
+            "pin_keys": [
+                {"enrolment_id": e, "pin_public_key": pin_key} for e in ticket["enrolment_ids"]
+            ],
+        }
+        values.update(changes)
+        return values
+
+    one_key = [{"enrolment_id": ticket["enrolment_ids"][0], "pin_public_key": pin_key}]
+    twice = [one_key[0], one_key[0]]
+    cases: list[tuple[dict[str, Any], int, str]] = [
+        (body(transport_public_key=b64e(b"\x09" * 31)), 422, "INVALID_COSIGNER_REQUEST"),
+        (body(transport_public_key="not base64!"), 422, "INVALID_COSIGNER_REQUEST"),
+        (body(pin_keys=one_key), 422, "INVALID_COSIGNER_REQUEST"),
+        (body(pin_keys=twice), 422, "INVALID_COSIGNER_REQUEST"),
+        (body(ticket="hrt_nonsense"), 403, "RECOVERY_TICKET_REFUSED"),
+        (body(device_public_key=b64e(b"\x02" * 32)), 422, "INVALID_COSIGNER_REQUEST"),
+        (body(device_public_key=b64e(_other_device_key())), 401, "DEVICE_AUTH_FAILED"),
+        (body(extra=1), 422, "VALIDATION_FAILED"),
+        (body(pin_keys=[]), 422, "VALIDATION_FAILED"),
+    ]
+    for sent, status, code in cases:
+        with pytest.raises(CosignerRefused) as refused:
+            new.client.call("POST", "/v1/cosigner/recoveries", sent)
+        assert (refused.value.status, refused.value.code) == (status, code), sent
+    # Another holder's device cannot redeem the ticket.
+    bob = api.person(BOB)
+    bob_id = str(api.http.get("/v1/account", headers=bob).json()["id"])
+    other = world.device(tmp_path / "bobs-phone")
+    other.enrol(_enrolment_ticket(api, f"account:{bob_id}"), PIN)
+    with pytest.raises(CosignerRefused, match="HOLDER_MISMATCH"):
+        recover(other, ticket["ticket"], ticket["enrolment_ids"], NEW_PIN)
+    assert _cosigner_key(world, world.signing_id).epoch == 0
+    recovered = recover(new, ticket["ticket"], ticket["enrolment_ids"], NEW_PIN)
+    assert [r.public.epoch for r in recovered] == [1, 1]
+
+
+def _enrolment_ticket(api: AppApi, holder: str) -> str:
+    response = api.http.post(
+        "/v1/cosigner/tickets",
+        json={"holder": holder, "recovery_public_key": b64e(RecoveryKey.generate().public_key)},
+        headers=api.admin(),
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["ticket"])
+
+
+def _other_device_key() -> bytes:
+    """A valid Ed25519 public key that is not the calling device's."""
+    return Ed25519PrivateKey.generate().public_key().public_bytes_raw()
