@@ -23,9 +23,9 @@ from huren.api.application_schemas import ApplicationOut
 from huren.api.problems import ApiProblem, problem_response
 from huren.api.routers.applications import ServicesDep
 from huren.api.routers.cosigner import COSIGNER_RESPONSES, CosignerDep, SignedDep
+from huren.node.applications.recovery_grants import KeyRecoveryGrants
 from huren.node.applications.recovery_service import (
     IdentityProof,
-    KeyRecoveryGrants,
     KeyRecoveryService,
     RecoveryView,
     StartRecovery,

@@ -18,10 +18,7 @@ CSR-made certificates keep the original recovery (new keys, old pair revoked).
 from __future__ import annotations
 
 import hashlib
-import hmac
-import re
 import secrets
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
@@ -31,7 +28,6 @@ from huren.node.applications.creation import check_ca, check_platform
 from huren.node.applications.errors import InvalidApplication
 from huren.node.applications.model import (
     PENDING,
-    Action,
     ApplicationKind,
     ApplicationState,
 )
@@ -42,14 +38,12 @@ from huren.node.applications.recovery_errors import (
     RecoveryInProgress,
     RecoveryNotReady,
 )
+from huren.node.applications.recovery_grants import keys_of, record_step
 from huren.node.applications.recovery_policy import CURRENT_POLICY, RecoveryPolicy
 from huren.node.applications.service import ApplicationService
 from huren.node.applications.views import ApplicationView
-from huren.node.audit.oplog import Operation, OperationLog
-from huren.node.audit.oplog import OperationRecord as TracedOperation
 from huren.node.cosigner.enrolment import ENCRYPTION, SIGNING
-from huren.node.cosigner.records import OK, OperationRecord
-from huren.node.cosigner.reshare import GrantedKey, RecoveryGrant, RecoveryTicketRefused
+from huren.node.cosigner.records import OperationRecord
 from huren.node.db.applications_tables import Application
 from huren.node.db.cosigner_tables import CosignerCertificate, CosignerEnrolment
 from huren.node.db.engine import write_session
@@ -64,7 +58,6 @@ from huren.registry.types import CertificateStatus
 
 __all__ = [
     "IdentityProof",
-    "KeyRecoveryGrants",
     "KeyRecoveryService",
     "RecoverableCertificate",
     "RecoveryTicket",
@@ -75,7 +68,6 @@ __all__ = [
 
 TICKET_TTL_S = 86_400
 METHODS = ("cfca", "bank_card")
-_TICKET = re.compile(r"hrt_([0-9a-f]{16})_[A-Za-z0-9_-]{43}")
 
 
 def holder_of(account_id: str) -> str:
@@ -240,7 +232,7 @@ class KeyRecoveryService:
                         old_epoch=enrolment.epoch,
                     )
                 )
-            _record(
+            record_step(
                 session,
                 OperationRecord(
                     "recovery_request",
@@ -338,7 +330,7 @@ class KeyRecoveryService:
                     f"application {application_id} is no split-key recovery"
                 )
             view = self.applications._view(session, row)
-            keys = _keys_of(session, application_id)
+            keys = keys_of(session, application_id)
             return RecoveryView(
                 view,
                 recovery.policy_version,
@@ -373,8 +365,8 @@ class KeyRecoveryService:
             recovery.ticket_sha256 = hashlib.sha256(ticket.encode()).digest()
             recovery.ticket_expires_at = now + TICKET_TTL_S
             session.add(recovery)
-            keys = _keys_of(session, application_id)
-            _record(
+            keys = keys_of(session, application_id)
+            record_step(
                 session,
                 OperationRecord(
                     "recovery_ticket",
@@ -387,76 +379,3 @@ class KeyRecoveryService:
                 now,
             )
             return RecoveryTicket(ticket, now + TICKET_TTL_S, tuple(k.enrolment_id for k in keys))
-
-
-class KeyRecoveryGrants:
-    """The co-signer's view of recovery tickets (``huren.node.cosigner.reshare.RecoveryGrants``)."""
-
-    def __init__(self, applications: ApplicationService) -> None:
-        self.applications = applications
-
-    def find(self, session: Session, ticket: str, *, now: int) -> RecoveryGrant:
-        match = _TICKET.fullmatch(ticket)
-        recovery = None if match is None else session.get(KeyRecovery, match.group(1))
-        row = None if recovery is None else session.get(Application, recovery.application_id)
-        digest = hashlib.sha256(ticket.encode()).digest()
-        if (
-            recovery is None
-            or row is None
-            or recovery.ticket_sha256 is None
-            or not hmac.compare_digest(recovery.ticket_sha256, digest)
-            or recovery.ticket_expires_at is None
-            or recovery.ticket_expires_at <= now
-            or recovery.completed_at is not None
-            or row.state != ApplicationState.PAID.value
-        ):
-            raise RecoveryTicketRefused("the recovery ticket is unknown, used or expired")
-        keys = _keys_of(session, recovery.application_id)
-        return RecoveryGrant(
-            recovery.application_id,
-            recovery.holder,
-            recovery.old_device_id,
-            tuple(GrantedKey(k.enrolment_id, bytes(k.fingerprint), k.old_epoch) for k in keys),
-        )
-
-    def redeem(
-        self,
-        session: Session,
-        grant: RecoveryGrant,
-        *,
-        device_id: str,
-        new_epochs: Mapping[str, int],
-        now: int,
-    ) -> None:
-        recovery = session.get(KeyRecovery, grant.recovery_id, with_for_update=True)
-        row = session.get(Application, grant.recovery_id)
-        assert recovery is not None and row is not None
-        if recovery.completed_at is not None:
-            raise RecoveryTicketRefused("the recovery ticket is unknown, used or expired")
-        recovery.completed_at, recovery.new_device_id = now, device_id
-        recovery.ticket_sha256 = None
-        session.add(recovery)
-        for key in _keys_of(session, grant.recovery_id):
-            key.new_epoch = new_epochs[key.enrolment_id]
-            session.add(key)
-        actor = f"device:{device_id}"
-        self.applications.move(session, row, Action.ISSUE, actor, "keys reshared")
-        self.applications.move(session, row, Action.DOWNLOAD, actor)
-
-
-def _keys_of(session: Session, application_id: str) -> Sequence[KeyRecoveryKey]:
-    """Signing first, then its encryption partner."""
-    rows = session.exec(
-        select(KeyRecoveryKey).where(KeyRecoveryKey.application_id == application_id)
-    ).all()
-    return sorted(rows, key=lambda k: k.purpose != SIGNING)
-
-
-def _record(session: Session, record: OperationRecord, now: int) -> None:
-    """A co-signer record of the step and its operation-log row, in the caller's transaction."""
-    record.write(session, at=now, result=OK)
-    subject = record.fingerprint.hex() if record.fingerprint else record.enrolment_id or "-"
-    traced = TracedOperation(
-        actor=record.holder or "unknown", operation=Operation.RECOVERY, subject=subject
-    )
-    OperationLog(session.get_bind(), clock=lambda: now).append_in(session.connection(), traced)  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from sqlmodel import Session
 
 from huren.device.pin import TEST_PARAMS
 from huren.device.sdk import Device
@@ -19,10 +20,13 @@ from huren.node.cosigner import at_rest
 from huren.node.cosigner.recovery_agent import RecoveryAuthorizer, SimulatedRecoveryAgent
 from huren.node.cosigner.service import CosignerService
 from huren.node.cosigner.wire import b64e
+from huren.node.db.cosigner_tables import CosignerEnrolment
+from huren.node.keysplit.keys import KeyPackage
 from huren.node.keysplit.sealing import RecoveryKey
 from huren.registry.client import RegistryClient
 from huren.registry.types import KeyUsage
-from tests.api.applications.conftest import ALICE, AppApi
+from tests.api.applications.conftest import ALICE, AppApi, png_bytes
+from tests.api.applications.test_flow import review
 from tests.api.conftest import cert_input
 from tests.api.cosigner.support import certificate_for
 
@@ -137,3 +141,27 @@ def build_world(api: AppApi, tmp: Path) -> RecoveryWorld:
         signing_der,
         encryption_der,
     )
+
+
+def approved_and_paid(world: RecoveryWorld) -> str:
+    api, alice = world.api, world.alice
+    started = api.http.post("/v1/recoveries", json=world.start_body(), headers=alice)
+    assert started.status_code == 201, started.text
+    app_id = str(started.json()["application"]["id"])
+    put = api.http.put(
+        f"/v1/applications/{app_id}/attachments/application_form",
+        content=png_bytes(),
+        headers={**alice, "Content-Type": "image/png"},
+    )
+    assert put.status_code == 200, put.text
+    assert api.http.post(f"/v1/applications/{app_id}/submit", headers=alice).status_code == 200
+    assert review(api, app_id).status_code == 200
+    api.pay(alice, app_id)
+    return app_id
+
+
+def cosigner_key(world: RecoveryWorld, enrolment_id: str) -> KeyPackage:
+    with Session(world.api.node.engine) as session:
+        row = session.get(CosignerEnrolment, enrolment_id)
+        assert row is not None
+        return world.cosigner._key(row)

@@ -5,7 +5,6 @@ the old phone's share is worth afterwards."""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,6 @@ import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
     Ed25519PublicKey,
 )
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
@@ -28,7 +26,6 @@ from huren.device.errors import CosignerRefused
 from huren.device.recovery import recover
 from huren.node.audit.oplog import Operation
 from huren.node.cosigner import at_rest
-from huren.node.cosigner.wire import b64e
 from huren.node.db.audit_tables import OperationLogEntry
 from huren.node.db.cosigner_tables import CosignerEnrolment, CosignerOperation
 from huren.node.keysplit.decrypt import x25519_public_key
@@ -36,16 +33,16 @@ from huren.node.keysplit.errors import EpochMismatch, InvalidShare, InvalidSigna
 from huren.node.keysplit.frost import aggregate
 from huren.node.keysplit.group import encode_scalar
 from huren.node.keysplit.keys import KeyPackage
-from huren.node.keysplit.sealing import RecoveryKey
 from huren.node.keysplit.signer import Coordinator, SignerParty
-from huren.node.ports import PortRefused
-from tests.api.applications.conftest import BOB, AppApi, Keys, png_bytes, problem
+from tests.api.applications.conftest import AppApi, Keys, png_bytes, problem
 from tests.api.applications.recovery_support import (
     NEW_PIN,
     PIN,
     SIGN_AT,
     RecoveryWorld,
+    approved_and_paid,
     build_world,
+    cosigner_key,
 )
 from tests.api.applications.test_flow import review
 from tests.node.keysplit.test_reshare import relabel
@@ -67,30 +64,6 @@ def _key_of(world: RecoveryWorld, enrolment_id: str, pin: str, device_home: Any)
         )
     stretched = pins.stretch(pin, stored.salt, stored.params)
     return pins.open_share(stretched, unwrap, enrolment_id, stored.sealed_share)
-
-
-def _cosigner_key(world: RecoveryWorld, enrolment_id: str) -> KeyPackage:
-    with Session(world.api.node.engine) as session:
-        row = session.get(CosignerEnrolment, enrolment_id)
-        assert row is not None
-        return world.cosigner._key(row)
-
-
-def _approved_and_paid(world: RecoveryWorld) -> str:
-    api, alice = world.api, world.alice
-    started = api.http.post("/v1/recoveries", json=world.start_body(), headers=alice)
-    assert started.status_code == 201, started.text
-    app_id = str(started.json()["application"]["id"])
-    put = api.http.put(
-        f"/v1/applications/{app_id}/attachments/application_form",
-        content=png_bytes(),
-        headers={**alice, "Content-Type": "image/png"},
-    )
-    assert put.status_code == 200, put.text
-    assert api.http.post(f"/v1/applications/{app_id}/submit", headers=alice).status_code == 200
-    assert review(api, app_id).status_code == 200
-    api.pay(alice, app_id)
-    return app_id
 
 
 def test_recovery_on_a_new_phone(world: RecoveryWorld, tmp_path: Path) -> None:
@@ -182,7 +155,7 @@ def test_recovery_on_a_new_phone(world: RecoveryWorld, tmp_path: Path) -> None:
     world.agent.fail_at = "finish"  # a timeout after the agent dealt: nothing is kept
     with pytest.raises(CosignerRefused, match="RECOVERY_AGENT_UNAVAILABLE"):
         recover(new, ticket["ticket"], ids, NEW_PIN)
-    assert _cosigner_key(world, world.signing_id).epoch == 0
+    assert cosigner_key(world, world.signing_id).epoch == 0
 
     recovered = recover(new, ticket["ticket"], ids, NEW_PIN, label="new phone")
     assert [r.enrolment_id for r in recovered] == ids
@@ -207,7 +180,7 @@ def test_recovery_on_a_new_phone(world: RecoveryWorld, tmp_path: Path) -> None:
     # The old phone is revoked, and its share is useless with the new co-signer share.
     with pytest.raises(CosignerRefused, match="DEVICE_AUTH_FAILED"):
         old.sign(world.signing_id, b"stolen", pin=PIN, platform=SIGN_AT)
-    new_cosigner = _cosigner_key(world, world.signing_id)
+    new_cosigner = cosigner_key(world, world.signing_id)
     coordinator = Coordinator(new_cosigner.public)
     with pytest.raises(EpochMismatch):
         coordinator.signing_package(
@@ -266,75 +239,11 @@ def test_recovery_on_a_new_phone(world: RecoveryWorld, tmp_path: Path) -> None:
     assert {t.subject for t in traced} >= {world.signing_fp, world.encryption_fp}
 
 
-def test_recovery_refusals(world: RecoveryWorld, api: AppApi) -> None:
-    alice = world.alice
-    url = "/v1/recoveries"
-    problem(
-        api.http.post(url, json=world.start_body(policy_acknowledged=False), headers=alice),
-        422,
-        "RECOVERY_POLICY_NOT_ACKNOWLEDGED",
-    )
-    problem(
-        api.http.post(url, json=world.start_body(policy_version="2020-1"), headers=alice),
-        409,
-        "RECOVERY_POLICY_OUTDATED",
-    )
-    wrong = {"method": "cfca", "name": BOB[1], "id_number": BOB[2]}
-    problem(
-        api.http.post(url, json=world.start_body(identity=wrong), headers=alice),
-        403,
-        "IDENTITY_MISMATCH",
-    )
-    problem(
-        api.http.post(url, json=world.start_body(fingerprint="ab" * 32), headers=alice),
-        404,
-        "RECOVERABLE_CERTIFICATE_NOT_FOUND",
-    )
-    swapped = world.start_body(
-        fingerprint=world.encryption_fp, encryption_fingerprint=world.signing_fp
-    )
-    problem(
-        api.http.post(url, json=swapped, headers=alice), 404, "RECOVERABLE_CERTIFICATE_NOT_FOUND"
-    )
-    bank = {"method": "bank_card", "name": "张三", "id_number": "11010519491231002X"}
-    problem(
-        api.http.post(url, json=world.start_body(identity=bank), headers=alice),
-        422,
-        "INVALID_APPLICATION",
-    )
-    # A fresh verification, not the stored flag: the provider refusing now refuses.
-    identity = api.node.account_services.identity
-    ports = identity.ports
-
-    class Refusing:
-        def verify(self, name: str, id_number: str) -> str:
-            raise PortRefused("cfca", "id_revoked", "the ID card was reported lost")
-
-    identity.ports = dataclasses.replace(ports, cfca=Refusing())
-    try:
-        problem(
-            api.http.post(url, json=world.start_body(), headers=alice), 422, "IDENTITY_REJECTED"
-        )
-    finally:
-        identity.ports = ports
-    # Someone else's certificate is not theirs to recover.
-    bob = api.person(BOB)
-    bob_body = world.start_body(identity={"method": "cfca", "name": BOB[1], "id_number": BOB[2]})
-    problem(
-        api.http.post(url, json=bob_body, headers=bob), 404, "RECOVERABLE_CERTIFICATE_NOT_FOUND"
-    )
-    problem(api.http.get(f"{url}/0123456789abcdef", headers=alice), 404, "APPLICATION_NOT_FOUND")
-    problem(api.http.post(url, json={"fingerprint": "zz"}, headers=alice), 422, "VALIDATION_FAILED")
-    assert api.http.post(url, json=world.start_body()).status_code == 401
-    # Nothing was started by any refusal.
-    assert api.http.get("/v1/applications?state=all", headers=alice).json() == []
-
-
 def test_recovery_rejected_after_payment_is_refunded_and_gives_no_ticket(
     world: RecoveryWorld,
 ) -> None:
     api, alice = world.api, world.alice
-    app_id = _approved_and_paid(world)
+    app_id = approved_and_paid(world)
     assert review(api, app_id, reject="身份存疑").status_code == 200
     assert api.http.get(f"/v1/applications/{app_id}", headers=alice).json()["state"] == "refunded"
     problem(
@@ -351,11 +260,11 @@ def test_a_second_recovery_reshares_from_the_resealed_recovery_share(
     """After one reshare the recovery holder's share is the resealed KeyPackage, not the
     envelope: a second lost phone is recovered from it (epoch 2)."""
     api = world.api
-    app_id = _approved_and_paid(world)
+    app_id = approved_and_paid(world)
     ticket = api.http.post(f"/v1/recoveries/{app_id}/ticket", headers=world.alice).json()
     first = world.device(tmp_path / "second-phone")
     recover(first, ticket["ticket"], ticket["enrolment_ids"], NEW_PIN)
-    app_id = _approved_and_paid(world)
+    app_id = approved_and_paid(world)
     ticket = api.http.post(f"/v1/recoveries/{app_id}/ticket", headers=world.alice).json()
     second = world.device(tmp_path / "third-phone")
     recovered = recover(second, ticket["ticket"], ticket["enrolment_ids"], PIN)
@@ -372,7 +281,7 @@ def test_huren_device_recover_on_a_new_device_home(
     world: RecoveryWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     api = world.api
-    app_id = _approved_and_paid(world)
+    app_id = approved_and_paid(world)
     ticket = api.http.post(f"/v1/recoveries/{app_id}/ticket", headers=world.alice).json()
     home = tmp_path / "cli-phone"
     monkeypatch.setattr(cli_device_recovery, "_device", lambda h, server: world.device(h))
@@ -397,7 +306,7 @@ def test_recovery_on_sqlite_and_postgresql(api_any_db: AppApi, tmp_path: Path) -
     """The reshare's one transaction (row locks, the operation log's sequence, the
     application's moves) on both databases."""
     world = build_world(api_any_db, tmp_path)
-    app_id = _approved_and_paid(world)
+    app_id = approved_and_paid(world)
     ticket = api_any_db.http.post(f"/v1/recoveries/{app_id}/ticket", headers=world.alice).json()
     new = world.device(tmp_path / "new-phone")
     recovered = recover(new, ticket["ticket"], ticket["enrolment_ids"], NEW_PIN)
@@ -410,68 +319,3 @@ def test_recovery_on_sqlite_and_postgresql(api_any_db: AppApi, tmp_path: Path) -
         world.old.sign(world.signing_id, b"bid", pin=PIN, platform=SIGN_AT)
     done = api_any_db.http.get(f"/v1/recoveries/{app_id}", headers=world.alice).json()
     assert done["application"]["state"] == "downloaded"
-
-
-def test_bad_reshare_requests_are_4xx_with_codes_and_change_nothing(
-    world: RecoveryWorld, tmp_path: Path
-) -> None:
-    api = world.api
-    app_id = _approved_and_paid(world)
-    ticket = api.http.post(f"/v1/recoveries/{app_id}/ticket", headers=world.alice).json()
-    new = world.device(tmp_path / "new-phone")
-    pin_key = b64e(bytes(pins.pin_key(b"\x01" * 32).verify_key))
-
-    def body(**changes: Any) -> dict[str, Any]:
-        values: dict[str, Any] = {
-            "ticket": ticket["ticket"],
-            "device_public_key": b64e(new.client.device_public_key),
-            "transport_public_key": b64e(RecoveryKey.generate().public_key),
-            "pin_keys": [
-                {"enrolment_id": e, "pin_public_key": pin_key} for e in ticket["enrolment_ids"]
-            ],
-        }
-        values.update(changes)
-        return values
-
-    one_key = [{"enrolment_id": ticket["enrolment_ids"][0], "pin_public_key": pin_key}]
-    twice = [one_key[0], one_key[0]]
-    cases: list[tuple[dict[str, Any], int, str]] = [
-        (body(transport_public_key=b64e(b"\x09" * 31)), 422, "INVALID_COSIGNER_REQUEST"),
-        (body(transport_public_key="not base64!"), 422, "INVALID_COSIGNER_REQUEST"),
-        (body(pin_keys=one_key), 422, "INVALID_COSIGNER_REQUEST"),
-        (body(pin_keys=twice), 422, "INVALID_COSIGNER_REQUEST"),
-        (body(ticket="hrt_nonsense"), 403, "RECOVERY_TICKET_REFUSED"),
-        (body(device_public_key=b64e(b"\x02" * 32)), 422, "INVALID_COSIGNER_REQUEST"),
-        (body(device_public_key=b64e(_other_device_key())), 401, "DEVICE_AUTH_FAILED"),
-        (body(extra=1), 422, "VALIDATION_FAILED"),
-        (body(pin_keys=[]), 422, "VALIDATION_FAILED"),
-    ]
-    for sent, status, code in cases:
-        with pytest.raises(CosignerRefused) as refused:
-            new.client.call("POST", "/v1/cosigner/recoveries", sent)
-        assert (refused.value.status, refused.value.code) == (status, code), sent
-    # Another holder's device cannot redeem the ticket.
-    bob = api.person(BOB)
-    bob_id = str(api.http.get("/v1/account", headers=bob).json()["id"])
-    other = world.device(tmp_path / "bobs-phone")
-    other.enrol(_enrolment_ticket(api, f"account:{bob_id}"), PIN)
-    with pytest.raises(CosignerRefused, match="HOLDER_MISMATCH"):
-        recover(other, ticket["ticket"], ticket["enrolment_ids"], NEW_PIN)
-    assert _cosigner_key(world, world.signing_id).epoch == 0
-    recovered = recover(new, ticket["ticket"], ticket["enrolment_ids"], NEW_PIN)
-    assert [r.public.epoch for r in recovered] == [1, 1]
-
-
-def _enrolment_ticket(api: AppApi, holder: str) -> str:
-    response = api.http.post(
-        "/v1/cosigner/tickets",
-        json={"holder": holder, "recovery_public_key": b64e(RecoveryKey.generate().public_key)},
-        headers=api.admin(),
-    )
-    assert response.status_code == 201, response.text
-    return str(response.json()["ticket"])
-
-
-def _other_device_key() -> bytes:
-    """A valid Ed25519 public key that is not the calling device's."""
-    return Ed25519PrivateKey.generate().public_key().public_bytes_raw()
