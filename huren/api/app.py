@@ -98,6 +98,7 @@ def create_app(node: NodeServices) -> FastAPI:
     for router in (applications.router, applications.holder_router, ca_review.router):
         app.include_router(router)
     app.include_router(recovery.router)
+    app.include_router(recovery.ca_router)
     app.include_router(recovery.device_router)
     app.add_middleware(recognition.FastPath)  # inside BodyLimit: that refuses first
     app.add_middleware(pki.OcspFastPath)

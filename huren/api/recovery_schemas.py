@@ -77,6 +77,7 @@ class RecoveryOut(BaseModel):
     old_device_id: str
     new_device_id: str | None
     completed_at: int | None
+    identity_reference: str
 
 
 class TicketOut(BaseModel):

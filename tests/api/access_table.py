@@ -183,6 +183,7 @@ ACCESS: dict[tuple[str, str], Row] = {
     ("POST", "/v1/recoveries"): ACCOUNT,
     ("GET", "/v1/recoveries/{application_id}"): ACCOUNT,
     ("POST", "/v1/recoveries/{application_id}/ticket"): ACCOUNT,
+    ("GET", "/v1/ca/{ca_id}/applications/{application_id}/recovery"): ADMIN_ONLY,  # CA review
     # audit proofs: any key (auditors read)
     ("GET", "/v1/audit/proofs/inclusion"): ANY_KEY,
     ("GET", "/v1/audit/proofs/consistency"): ANY_KEY,

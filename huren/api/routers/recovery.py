@@ -22,6 +22,8 @@ from huren.api.account_deps import ACCOUNT_RESPONSES, AccountDep
 from huren.api.application_schemas import ApplicationOut
 from huren.api.problems import ApiProblem, problem_response
 from huren.api.routers.applications import ServicesDep
+from huren.api.routers.ca_review import REVIEW_RESPONSES, CaId, ServedDep
+from huren.api.routers.ca_review import AppId as CaAppId
 from huren.api.routers.cosigner import COSIGNER_RESPONSES, CosignerDep, SignedDep
 from huren.node.applications.recovery_grants import KeyRecoveryGrants
 from huren.node.applications.recovery_service import (
@@ -40,7 +42,7 @@ from huren.node.cosigner.reshare import CosignerRecovery
 from huren.node.cosigner.service import CosignerService
 from huren.node.cosigner.wire import b64d, b64e
 
-__all__ = ["device_router", "router"]
+__all__ = ["ca_router", "device_router", "router"]
 
 RECOVERY_RESPONSES: dict[int | str, dict[str, Any]] = {
     **ACCOUNT_RESPONSES,
@@ -57,6 +59,9 @@ device_router = APIRouter(
         502: problem_response("The recovery holder refused (RECOVERY_AGENT_REFUSED)"),
         503: problem_response("The recovery holder is offline (RECOVERY_AGENT_UNAVAILABLE)"),
     },
+)
+ca_router = APIRouter(
+    prefix="/v1/ca/{ca_id}/applications", tags=["ca review", "recovery"], responses=REVIEW_RESPONSES
 )
 AppId = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$")]
 _create = threading.Lock()
@@ -87,6 +92,7 @@ def _out(view: RecoveryView) -> rs.RecoveryOut:
         old_device_id=view.old_device_id,
         new_device_id=view.new_device_id,
         completed_at=view.completed_at,
+        identity_reference=view.identity_reference,
     )
 
 
@@ -146,6 +152,14 @@ def ticket(application_id: AppId, account: AccountDep, recoveries: RecoveriesDep
     return rs.TicketOut(
         ticket=issued.ticket, expires_at=issued.expires_at, enrolment_ids=list(issued.enrolment_ids)
     )
+
+
+@ca_router.get("/{application_id}/recovery")
+def ca_detail(ca_id: CaId, application_id: CaAppId, s: ServedDep) -> rs.RecoveryOut:
+    """A split-key recovery as the CA reviews it: the policy version acknowledged, the
+    identity verified again (method, provider reference, time), the keys and their device."""
+    recoveries = KeyRecoveryService(s.applications, s.applications.identity)
+    return _out(recoveries.ca_detail(ca_id, application_id))
 
 
 # -- the new device ---------------------------------------------------------------------------

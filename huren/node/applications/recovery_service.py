@@ -116,6 +116,7 @@ class RecoveryView:
     old_device_id: str
     new_device_id: str | None
     completed_at: int | None
+    identity_reference: str  # the provider's reference of the fresh verification
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,23 +325,30 @@ class KeyRecoveryService:
     def get(self, account_id: str, application_id: str) -> RecoveryView:
         with Session(self.engine) as session:
             row = self.applications.owned(session, account_id, application_id)
-            recovery = session.get(KeyRecovery, application_id)
-            if recovery is None:
-                raise RecoverableCertificateNotFound(
-                    f"application {application_id} is no split-key recovery"
-                )
-            view = self.applications._view(session, row)
-            keys = keys_of(session, application_id)
-            return RecoveryView(
-                view,
-                recovery.policy_version,
-                recovery.identity_method,
-                recovery.identity_verified_at,
-                tuple((k.enrolment_id, k.purpose, bytes(k.fingerprint)) for k in keys),
-                recovery.old_device_id,
-                recovery.new_device_id,
-                recovery.completed_at,
-            )
+            return self._view(session, row)
+
+    def ca_detail(self, ca_id: str, application_id: str) -> RecoveryView:
+        """What the CA reviews besides the application: the policy acknowledged, how and
+        when the identity was verified again, the keys and the device they leave."""
+        with Session(self.engine) as session:
+            return self._view(session, self.applications.of_ca(session, ca_id, application_id))
+
+    def _view(self, session: Session, row: Application) -> RecoveryView:
+        recovery = session.get(KeyRecovery, row.id)
+        if recovery is None:
+            raise RecoverableCertificateNotFound(f"application {row.id} is no split-key recovery")
+        keys = keys_of(session, row.id)
+        return RecoveryView(
+            self.applications._view(session, row),
+            recovery.policy_version,
+            recovery.identity_method,
+            recovery.identity_verified_at,
+            tuple((k.enrolment_id, k.purpose, bytes(k.fingerprint)) for k in keys),
+            recovery.old_device_id,
+            recovery.new_device_id,
+            recovery.completed_at,
+            recovery.identity_reference,
+        )
 
     # -- the ticket for the new device -------------------------------------------------------
 

@@ -120,6 +120,16 @@ def test_recovery_on_a_new_phone(world: RecoveryWorld, tmp_path: Path) -> None:
     assert api.http.post(f"/v1/applications/{app_id}/submit", headers=alice).status_code == 200
     queue = api.http.get("/v1/ca/zjca/applications", headers=api.admin()).json()
     assert app_id in [a["id"] for a in queue]
+    evidence = api.http.get(f"/v1/ca/zjca/applications/{app_id}/recovery", headers=api.admin())
+    assert evidence.status_code == 200, evidence.text
+    assert evidence.json()["identity_method"] == "cfca"
+    assert evidence.json()["identity_reference"]  # the provider's, from the fresh check
+    assert evidence.json()["old_device_id"] == old.device_id
+    problem(
+        api.http.get(f"/v1/ca/jsca/applications/{app_id}/recovery", headers=api.admin()),
+        404,
+        "APPLICATION_NOT_FOUND",
+    )
     assert review(api, app_id, reject="申领书未盖章").status_code == 200
     assert api.http.get(f"/v1/applications/{app_id}", headers=alice).json()["state"] == "rejected"
     assert api.http.post(f"/v1/applications/{app_id}/submit", headers=alice).status_code == 200
