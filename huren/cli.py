@@ -13,6 +13,7 @@ from huren.cli_audit_proofs import proofs_app
 from huren.cli_bid import bid_app
 from huren.cli_cosigner import cosigner_app
 from huren.cli_device import device_app
+from huren.cli_device_recovery import recover as _device_recover  # noqa: F401 - registers it
 from huren.cli_network import network_app
 from huren.cli_pki import pki_app
 from huren.cli_zones import zone_app

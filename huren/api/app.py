@@ -55,6 +55,7 @@ from huren.api.routers import (
     platform_keys,
     platforms,
     recognition,
+    recovery,
     scan,
     seals,
     zones,
@@ -111,6 +112,9 @@ def create_app(node: NodeServices) -> FastAPI:
     app.include_router(application_keys.router)
     app.include_router(zones.router)
     app.include_router(platforms.router)
+    app.include_router(recovery.router)
+    app.include_router(recovery.ca_router)
+    app.include_router(recovery.device_router)
     app.add_middleware(recognition.FastPath)  # inside BodyLimit: that refuses first
     app.add_middleware(pki.OcspFastPath)
     app.add_middleware(SingleQueryValues)  # ahead of the fast paths: they answer as the routes

@@ -276,6 +276,14 @@ ACCESS: dict[tuple[str, str], Row] = {
     ("PUT", "/v1/platforms/{platform_id}/profile"): ADMIN_ONLY,
     ("GET", "/v1/account/platform"): ACCOUNT,
     ("PUT", "/v1/account/platform"): ACCOUNT,
+    ("POST", "/v1/cosigner/recoveries"): DEVICE_SIGNED,  # a new device with a recovery ticket
+    # recovery of split-key certificates (证书找回): the holder's account
+    ("GET", "/v1/recoveries/policy"): PUBLIC,
+    ("GET", "/v1/recoveries/candidates"): ACCOUNT,
+    ("POST", "/v1/recoveries"): ACCOUNT,
+    ("GET", "/v1/recoveries/{application_id}"): ACCOUNT,
+    ("POST", "/v1/recoveries/{application_id}/ticket"): ACCOUNT,
+    ("GET", "/v1/ca/{ca_id}/applications/{application_id}/recovery"): CA_REVIEW,
     # audit proofs: any key (auditors read)
     ("GET", "/v1/audit/proofs/inclusion"): ANY_KEY,
     ("GET", "/v1/audit/proofs/consistency"): ANY_KEY,

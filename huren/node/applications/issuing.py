@@ -35,6 +35,7 @@ from huren.node.applications.errors import (
 )
 from huren.node.applications.keys import HolderKeys
 from huren.node.applications.model import KIND_RULES, Action, ApplicationKind, ApplicationState
+from huren.node.applications.recovery_errors import SplitKeyRecoveryByDevice
 from huren.node.applications.service import ALLIANCE_PLATFORM, ApplicationService
 from huren.node.applications.subjects import display_name, subject_of
 from huren.node.applications.views import DownloadResult, HeldCertificateView
@@ -42,6 +43,7 @@ from huren.node.db.applications_tables import Application, HeldCertificate
 from huren.node.db.engine import write_session
 from huren.node.db.models import Certificate
 from huren.node.db.pki_tables import PkiIssuedCertificate
+from huren.node.db.recovery_tables import KeyRecovery
 from huren.node.messages import MessageKind, post
 from huren.node.pki.errors import AlreadyRevoked, RequestConflict
 from huren.node.pki.issuance import IssuanceService
@@ -108,6 +110,8 @@ class CertificateDesk:
         co-signer's enrolments there), and a refusal of it rolls the recording back."""
         with Session(self.engine) as session:
             row = self.applications.owned(session, account_id, application_id)
+            if session.get(KeyRecovery, row.id) is not None:
+                raise SplitKeyRecoveryByDevice("a split-key recovery reshares on the new device")
             state = ApplicationState(row.state)
             if state in (_S.ISSUED, _S.DOWNLOADED):
                 return self._again(session, row, keys)

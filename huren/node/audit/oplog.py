@@ -70,6 +70,7 @@ class Operation(StrEnum):
     ADMIN_TRANSFER = "admin_transfer"
     REVOCATION = "revocation"
     ZONE_CHANGE = "zone_change"  # a zone bound or unbound (huren.node.zones)
+    RECOVERY = "recovery"  # a split key reshared onto a new device (证书找回)
 
 
 class InvalidOperationRecord(TransparencyError, ValueError):
