@@ -16,6 +16,8 @@ from huren.node.applications.errors import (
     UnknownPlatform,
 )
 from huren.node.applications.model import ApplicationKind, Predecessor
+from huren.node.applications.recovery_errors import SplitKeyRecoveryByDevice
+from huren.node.cosigner.query import enrolment_of_certificate
 from huren.node.db.accounts_tables import Account
 from huren.node.db.applications_tables import Application, HeldCertificate
 from huren.node.db.models import Ca, Certificate, Platform
@@ -124,9 +126,17 @@ def take_predecessor(
             other = enterprises.by_uscc(session, row.uscc)
             if other is not None and other.id != before.enterprise_id:
                 raise enterprises.EnterpriseClaimed("another enterprise has that USCC")
-    if row.kind == ApplicationKind.RECOVERY and (new.person_name is None or new.id_number is None):
-        # The manual: recovery verifies the person again, matching the account's identity.
-        raise InvalidApplication("a recovery names the person (name and ID number) again")
+    if row.kind == ApplicationKind.RECOVERY:
+        if enrolment_of_certificate(session, held.fingerprint) is not None:
+            # A split key is recovered by resharing onto the new phone (same certificate),
+            # not by new keys: that flow checks identity afresh and revokes the old device.
+            raise SplitKeyRecoveryByDevice(
+                "that certificate's key is split with the co-signer: recover it through "
+                "/v1/recoveries (the new phone reshares; the certificate stays)"
+            )
+        if new.person_name is None or new.id_number is None:
+            # The manual: recovery verifies the person again, matching the account's identity.
+            raise InvalidApplication("a recovery names the person (name and ID number) again")
 
 
 def check_platform(session: Session, platform_id: str) -> str:

@@ -125,6 +125,19 @@ def test_enrol_download_verify_sign_decrypt_then_renew(api_any_db: AppApi, tmp_p
         "ILLEGAL_TRANSITION",
     )
 
+    # A recovery with new keys is refused for a split key: it reshares (/v1/recoveries).
+    recover = {
+        "kind": "recovery",
+        "ca_id": "zjca",
+        "platform_id": PLATFORM,
+        "validity_years": 1,
+        "predecessor": done.signing_fingerprint,
+        "person_name": ALICE[1],
+        "id_number": ALICE[2],
+    }
+    refused = api.http.post("/v1/applications", json=recover, headers=alice)
+    problem(refused, 409, "SPLIT_KEY_RECOVERY")
+
     # Renewal: a new signing key, the same encryption enrolment (same X25519 key).
     renew = {
         "kind": "renewal",
