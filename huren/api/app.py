@@ -43,6 +43,7 @@ from huren.api.routers import (
     ca_review,
     consortium,
     cosigner,
+    enterprises,
     health,
     identity,
     messages,
@@ -95,6 +96,8 @@ def create_app(node: NodeServices) -> FastAPI:
     app.include_router(messages.router)
     app.include_router(messages.internal_router)
     for router in (applications.router, applications.holder_router, ca_review.router):
+        app.include_router(router)
+    for router in (enterprises.router, enterprises.ca_router):
         app.include_router(router)
     app.add_middleware(recognition.FastPath)  # inside BodyLimit: that refuses first
     app.add_middleware(pki.OcspFastPath)
