@@ -46,6 +46,7 @@ from huren.node.enterprises.letters import Expected, LetterKind, SealedLetter, a
 from huren.node.enterprises.personnel import admin_enterprise, member_enterprise
 from huren.node.messages import MessageKind, post
 from huren.registry import errors as registry_errors
+from huren.registry.backend import BackendError
 from huren.registry.errors_base import RegistryError
 from huren.registry.types import CertificateKind, CertificateStatus, KeyUsage, Right
 
@@ -604,7 +605,7 @@ class AuthorizationService:
             try:
                 self._revoke(request_id)
                 done += 1
-            except RegistryError:
+            except (RegistryError, BackendError):
                 log.exception(
                     "revoking authorization %s on chain failed; retried later", request_id
                 )
