@@ -144,6 +144,22 @@ ACCESS: dict[tuple[str, str], Row] = {
     ("GET", "/v1/ca/{ca_id}/applications/{application_id}/attachments/{kind}"): ADMIN_ONLY,
     ("POST", "/v1/ca/{ca_id}/applications/{application_id}/approve"): ADMIN_ONLY,
     ("POST", "/v1/ca/{ca_id}/applications/{application_id}/reject"): ADMIN_ONLY,
+    # enterprises: personnel and authorizations (the member's or admin's own enterprise;
+    # another account gets 404 ENTERPRISE_NOT_FOUND), and the CA's authorization review
+    ("GET", "/v1/enterprises"): ACCOUNT,
+    ("GET", "/v1/enterprises/{enterprise_id}/members"): ACCOUNT,
+    ("DELETE", "/v1/enterprises/{enterprise_id}/members/{account_id}"): ACCOUNT,
+    ("POST", "/v1/enterprises/{enterprise_id}/invitations"): ACCOUNT,
+    ("GET", "/v1/enterprises/{enterprise_id}/invitations"): ACCOUNT,
+    ("POST", "/v1/enterprises/{enterprise_id}/admin-transfer"): ACCOUNT,
+    ("POST", "/v1/enterprises/{enterprise_id}/authorizations"): ACCOUNT,
+    ("GET", "/v1/enterprises/{enterprise_id}/authorizations"): ACCOUNT,
+    ("DELETE", "/v1/enterprises/{enterprise_id}/authorizations"): ACCOUNT,
+    ("DELETE", "/v1/enterprises/{enterprise_id}/authorizations/{request_id}"): ACCOUNT,
+    ("GET", "/v1/ca/{ca_id}/authorizations"): ADMIN_ONLY,
+    ("GET", "/v1/ca/{ca_id}/authorizations/{request_id}"): ADMIN_ONLY,
+    ("POST", "/v1/ca/{ca_id}/authorizations/{request_id}/approve"): ADMIN_ONLY,
+    ("POST", "/v1/ca/{ca_id}/authorizations/{request_id}/reject"): ADMIN_ONLY,
     # billing: an account's orders, bills, invoices and cards; prices and refunds by the
     # node's operator; the payment gateway's notification carries the gateway's signature
     ("GET", "/v1/billing/prices"): ACCOUNT,
