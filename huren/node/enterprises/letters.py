@@ -43,6 +43,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.x509.oid import NameOID
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from huren.node.db.applications_tables import HeldCertificate
@@ -338,20 +339,22 @@ def accept_letter(
     _check_certificate(session, cert, fingerprint, enterprise, admin_id, now)
     if session.get(SealedLetterRecord, statement.nonce) is not None:
         raise LetterReplayed("this letter was accepted before")
-    session.add(
-        SealedLetterRecord(
-            nonce=statement.nonce,
-            enterprise_id=enterprise.id,
-            account_id=admin_id,
-            kind=statement.kind.value,
-            subject=statement.subject,
-            statement=letter.statement,
-            signature=letter.signature,
-            certificate_fingerprint=fingerprint,
-            accepted_at=now,
-        )
+    record = SealedLetterRecord(
+        nonce=statement.nonce,
+        enterprise_id=enterprise.id,
+        account_id=admin_id,
+        kind=statement.kind.value,
+        subject=statement.subject,
+        statement=letter.statement,
+        signature=letter.signature,
+        certificate_fingerprint=fingerprint,
+        accepted_at=now,
     )
-    session.flush()  # a concurrent replay loses on the primary key
+    try:  # a concurrent transaction accepting the same letter loses on the primary key
+        with session.begin_nested():
+            session.add(record)
+    except IntegrityError:
+        raise LetterReplayed("this letter was accepted before") from None
     return AcceptedLetter(statement, fingerprint)
 
 

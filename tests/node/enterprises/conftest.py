@@ -132,8 +132,20 @@ def _template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def world(_template: Path, tmp_path: Path) -> Iterator[World]:
+    """On SQLite (a copy of a migrated template)."""
     shutil.copy(_template, tmp_path / "node.db")
     engine = make_engine(f"sqlite:///{tmp_path / 'node.db'}")
+    yield build_world(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def world_any_db(engine: Engine) -> World:
+    """On SQLite and PostgreSQL (``tests.node.conftest``'s migrated ``engine``)."""
+    return build_world(engine)
+
+
+def build_world(engine: Engine) -> World:
     key = ed25519.Ed25519PrivateKey.generate()
     made = World(engine, key, make_certificate(key, USCC, "嘉兴某某"), b"", b"")
     with write_session(engine) as session:
@@ -206,5 +218,4 @@ def world(_template: Path, tmp_path: Path) -> Iterator[World]:
         application="1" * 16,
     )
     made.staff_signing, made.staff_encryption = signing, encryption
-    yield made
-    engine.dispose()
+    return made

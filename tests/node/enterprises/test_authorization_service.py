@@ -53,6 +53,12 @@ class FlakyChain:
 
 
 @pytest.fixture
+def world(world_any_db: World) -> World:
+    """These tests run on SQLite and PostgreSQL."""
+    return world_any_db
+
+
+@pytest.fixture
 def chain() -> FlakyChain:
     return FlakyChain()
 

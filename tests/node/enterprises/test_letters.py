@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -224,3 +225,31 @@ def test_a_suspended_ca_seals_nothing(world: World) -> None:
     assert refused.value.reasons == Reason.CA_NOT_ACCREDITED
     with Session(world.engine) as session:  # nothing was stored
         assert session.get(SealedLetterRecord, b"\x07" * 16) is None
+
+
+def test_a_replay_racing_past_the_check_loses_on_the_primary_key(
+    world_any_db: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A concurrent transaction may pass the nonce check before the first one commits: its
+    insert then fails on the primary key, which is a LETTER_REPLAYED (not a 500), and the
+    caller's transaction stays usable (the insert ran in a savepoint)."""
+    world = world_any_db
+    letter = _letter(world)
+    _accept(world, letter)
+    real_get = Session.get
+
+    def blind_get(self: Session, entity: Any, ident: Any, **kw: Any) -> Any:
+        if entity is SealedLetterRecord:  # as if the other commit came after the check
+            return None
+        return real_get(self, entity, ident, **kw)
+
+    monkeypatch.setattr(Session, "get", blind_get)
+    with write_session(world.engine) as session:
+        enterprise = session.get(Enterprise, ENTERPRISE)
+        assert enterprise is not None
+        expected = L.Expected(L.LetterKind.AUTHORIZATION_GRANT, "ab" * 32, Right.SIGN, (PLATFORM,))
+        with pytest.raises(L.LetterReplayed):
+            L.accept_letter(
+                session, letter, enterprise=enterprise, admin_id=ADMIN, expected=expected, now=NOW
+            )
+        assert session.get(Enterprise, ENTERPRISE) is not None  # still usable
