@@ -11,7 +11,7 @@ from sqlmodel import Session
 from huren.node.audit.oplog import Operation, OperationLog
 from huren.node.enterprises.letters import LetterKind
 from huren.node.recognition import recognize
-from huren.registry.types import Reason, Right
+from huren.registry.types import Reason, RevocationReason, Right
 from tests.api.applications.conftest import ALICE, BOB, problem
 from tests.api.applications.test_flow import messages
 from tests.api.enterprises.conftest import Admin, EntApi, Held
@@ -162,6 +162,15 @@ def test_grant_recognize_list_delete_reject(ent: EntApi) -> None:
     changes = [r for r in traced if r.operation == Operation.AUTHORIZATION_CHANGE]
     # requested, granted, revoked; requested, rejected; requested, withdrawn
     assert len(changes) == 7
+
+    # The chain refuses a grant for a staff certificate revoked since the request: the
+    # answer is the chain's code, and the request stays approved-but-not-granted.
+    fourth = _ask(api, admin, staff, Right.LOGIN).json()[0]
+    api.node.pki.issuance.revoke(staff.signing_fingerprint, RevocationReason.KEY_COMPROMISE)
+    api.index()
+    problem(_ca(api, fourth["id"], "approve"), 409, "CERTIFICATE_NOT_ACTIVE")
+    detail = api.http.get(f"/v1/ca/zjca/authorizations/{fourth['id']}", headers=api.admin())
+    assert detail.json()["state"] == "granting"
     assert {r.subject for r in changes} == {staff.signing_fingerprint.hex()}
     assert {r.platform for r in changes} == {PLATFORM}
 
@@ -230,6 +239,22 @@ def test_letters_refused_and_strangers_see_nothing(ent: EntApi) -> None:
         ("POST", "/invitations", {"name": "赵六", "phone": "13900000001"}),
         ("DELETE", f"/members/{api.account_id(BOB[0])}", None),
         ("DELETE", "/authorizations?platform_id=" + PLATFORM, None),
+        ("DELETE", "/authorizations/0123456789abcdef", None),
+        (
+            "POST",
+            "/authorizations",
+            {
+                "staff_fingerprint": subject,
+                "platforms": [PLATFORM],
+                "rights": ["sign"],
+                "letter": letter(),
+            },
+        ),
+        (
+            "POST",
+            "/admin-transfer",
+            {"transferee_account_id": other.account_id, "letter": letter()},
+        ),
     ):
         answer = api.http.request(method, base + path, json=body, headers=other.headers)
         problem(answer, 404, "ENTERPRISE_NOT_FOUND")
