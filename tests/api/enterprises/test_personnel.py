@@ -54,6 +54,10 @@ def test_members_invite_remove_with_revocation(ent: EntApi) -> None:
             422,
             "INVALID_INVITATION",
         )
+    carol = api.login("13800138003")  # an account, not a member: told in the app too
+    carol_invite = {"name": "王五", "phone": "13800138003"}
+    assert api.http.post(f"{base}/invitations", json=carol_invite, headers=admin.headers).is_success
+    assert "enterprise_invitation" in messages(api, carol)
     bob_again = api.http.post(
         f"{base}/invitations", json={"name": "李四", "phone": "13800138009"}, headers=admin.headers
     )
