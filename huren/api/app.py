@@ -48,6 +48,7 @@ from huren.api.routers import (
     consortium,
     cosigner,
     cosigner_sessions,
+    enterprises,
     health,
     identity,
     messages,
@@ -115,6 +116,8 @@ def create_app(node: NodeServices) -> FastAPI:
     app.include_router(recovery.router)
     app.include_router(recovery.ca_router)
     app.include_router(recovery.device_router)
+    for router in (enterprises.router, enterprises.ca_router):
+        app.include_router(router)
     app.add_middleware(recognition.FastPath)  # inside BodyLimit: that refuses first
     app.add_middleware(pki.OcspFastPath)
     app.add_middleware(SingleQueryValues)  # ahead of the fast paths: they answer as the routes

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from huren.api.enterprise_schemas import LetterIn
 from huren.node.applications.model import ApplicationKind
 from huren.registry.types import RevocationReason
 
@@ -109,6 +110,9 @@ class AdminReviewIn(BaseModel):
 
     approve: bool
     reason: str | None = Field(default=None, max_length=500)
+    letter: LetterIn | None = Field(
+        default=None, description="an approval's sealed join_approval letter (授权书)"
+    )
 
 
 class ApproveIn(BaseModel):

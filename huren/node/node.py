@@ -21,6 +21,7 @@ from huren.node.audit.checkpoints import AnchorPolicy, AuditService
 from huren.node.billing.service import BillingService, dev_billing
 from huren.node.billing_sms import AccountSmsCodes
 from huren.node.db.engine import default_url, make_engine, migrate, write_session
+from huren.node.enterprises.services import EnterpriseServices, build_enterprise_services
 from huren.node.indexer import Indexer
 from huren.node.pki.service import Pki, load_cas
 from huren.node.settings import Settings
@@ -69,6 +70,7 @@ class Node:
         self.demo_api_key: str | None = None
         self.pki: Pki | None = None
         self.applications: ApplicationServices | None = None
+        self.enterprises: EnterpriseServices | None = None
         self.billing: BillingService | None = None  # the API's and the applications' one
         self.zones: ZoneService | None = None
         # Without a configured secret (a Node built by hand), tokens last this process only.
@@ -112,6 +114,10 @@ class Node:
             node.applications.desk.revoke_superseded()  # what a failure left (logged)
             node.zones = ZoneService(node.engine, node.client, node.account_services.accounts)
             node.zones.settle_pending()  # statements a stop left between node and chain
+            node.enterprises = build_enterprise_services(
+                node.engine, node.pki, node.account_services
+            )
+            node.enterprises.authorizations.finish_revocations()  # what a failure left
         except BaseException:
             node.close()
             raise

@@ -211,6 +211,22 @@ ACCESS: dict[tuple[str, str], Row] = {
     ("GET", "/v1/ca/{ca_id}/applications/{application_id}/attachments/{kind}"): CA_REVIEW,
     ("POST", "/v1/ca/{ca_id}/applications/{application_id}/approve"): CA_REVIEW,
     ("POST", "/v1/ca/{ca_id}/applications/{application_id}/reject"): CA_REVIEW,
+    # enterprises: personnel and authorizations (the member's or admin's own enterprise;
+    # another account gets 404 ENTERPRISE_NOT_FOUND), and the CA's authorization review
+    ("GET", "/v1/enterprises"): ACCOUNT,
+    ("GET", "/v1/enterprises/{enterprise_id}/members"): ENTERPRISE_ADMIN,
+    ("DELETE", "/v1/enterprises/{enterprise_id}/members/{account_id}"): ACCOUNT,
+    ("POST", "/v1/enterprises/{enterprise_id}/invitations"): ACCOUNT,
+    ("GET", "/v1/enterprises/{enterprise_id}/invitations"): ENTERPRISE_ADMIN,
+    ("POST", "/v1/enterprises/{enterprise_id}/admin-transfer"): ACCOUNT,
+    ("POST", "/v1/enterprises/{enterprise_id}/authorizations"): ACCOUNT,
+    ("GET", "/v1/enterprises/{enterprise_id}/authorizations"): ENTERPRISE_MEMBER,
+    ("DELETE", "/v1/enterprises/{enterprise_id}/authorizations"): ACCOUNT,
+    ("DELETE", "/v1/enterprises/{enterprise_id}/authorizations/{request_id}"): ACCOUNT,
+    ("GET", "/v1/ca/{ca_id}/authorizations"): CA_REVIEW,
+    ("GET", "/v1/ca/{ca_id}/authorizations/{request_id}"): CA_REVIEW,
+    ("POST", "/v1/ca/{ca_id}/authorizations/{request_id}/approve"): CA_REVIEW,
+    ("POST", "/v1/ca/{ca_id}/authorizations/{request_id}/reject"): CA_REVIEW,
     # billing: an account's orders, bills, invoices and cards; prices and refunds by the
     # node's operator; the payment gateway's notification carries the gateway's signature
     ("GET", "/v1/billing/prices"): ACCOUNT,

@@ -30,6 +30,7 @@ from huren.node.applications.wiring import ApplicationServices, build_applicatio
 from huren.node.audit.checkpoints import AnchorPolicy, AuditService
 from huren.node.billing.service import BillingService, dev_billing
 from huren.node.db.engine import make_engine, migrate, write_session
+from huren.node.enterprises.services import EnterpriseServices, build_enterprise_services
 from huren.node.indexer import Indexer
 from huren.node.pki.service import Pki
 from huren.registry.client import RegistryClient
@@ -70,6 +71,7 @@ class Services:
     pki: Pki | None = None
     billing: BillingService | None = None
     applications: ApplicationServices | None = None
+    enterprises: EnterpriseServices | None = None
     audit: AuditService | None = None
     deployment: Deployment | None = None
     closed: int = 0
@@ -182,6 +184,7 @@ def env(
     services.applications = build_application_services(
         db, services.pki, services.account_services, services.billing
     )
+    services.enterprises = build_enterprise_services(db, services.pki, services.account_services)
     services.deployment = deployment
     services.audit = AuditService(db, backend, deployment, operator, AnchorPolicy(1))
     services.audit.disable_anchoring()  # proofs are read here; nothing anchors

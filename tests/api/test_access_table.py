@@ -256,6 +256,7 @@ def test_refusals_are_problem_json(callers: Callers) -> None:
                 "ADMIN_ONLY",
                 "NOT_CA_OPERATOR",  # the CA review API (the admin key or the CA's operator)
                 "SEAL_PERMISSION_DENIED",  # an enterprise's seals, asked by someone outside it
+                "NOT_ENTERPRISE_ADMIN",  # what only the enterprise's admin reads
                 "PLATFORM_ONLY",  # a platform's own resources (scan requests)
                 "DEVICE_AUTH_FAILED",  # the co-signer's device routes
             }, (method, path, response.text)

@@ -158,7 +158,12 @@ def submit(application_id: AppId, account: AccountDep, s: ServicesDep) -> Applic
 def admin_review(
     application_id: AppId, body: AdminReviewIn, account: AccountDep, s: ServicesDep
 ) -> ApplicationOut:
-    view = s.applications.admin_review(account.id, application_id, body.approve, body.reason)
+    """Approve (sealed: a ``join_approval`` letter naming this application, see
+    docs/enterprises.md) or reject (with a reason) a staff request."""
+    letter = None if body.letter is None else body.letter.sealed()
+    view = s.applications.admin_review(
+        account.id, application_id, body.approve, body.reason, letter
+    )
     return _out(view)
 
 

@@ -55,8 +55,9 @@ from huren.node.db.applications_tables import (
     ApplicationTransition,
 )
 from huren.node.db.engine import write_session
-from huren.node.db.enterprises_tables import EnterpriseMember
+from huren.node.db.enterprises_tables import Enterprise, EnterpriseMember
 from huren.node.enterprises import Role
+from huren.node.enterprises.letters import Expected, LetterKind, SealedLetter, accept_letter
 from huren.node.identity import IdentityService
 from huren.node.messages import MessageKind, post
 
@@ -217,14 +218,32 @@ class ApplicationService:
         return self.get(account_id, application_id)
 
     def admin_review(
-        self, admin_id: str, application_id: str, approve: bool, reason: str | None
+        self,
+        admin_id: str,
+        application_id: str,
+        approve: bool,
+        reason: str | None,
+        letter: SealedLetter | None = None,
     ) -> ApplicationView:
-        """The enterprise admin approves (on to the CA) or rejects a staff request."""
+        """The enterprise admin approves (on to the CA; sealed with the enterprise
+        certificate: a ``join_approval`` letter naming the application) or rejects a staff
+        request."""
         with write_session(self.engine) as session:
             row = session.get(Application, application_id)
             if row is None or enterprises.admin_of(session, row.enterprise_id or "") != admin_id:
                 raise ApplicationNotFound(f"no staff request {application_id} for your review")
             if approve:
+                enterprise = session.get(Enterprise, row.enterprise_id)
+                assert enterprise is not None
+                expected = Expected(LetterKind.JOIN_APPROVAL, row.id)
+                accept_letter(
+                    session,
+                    letter,
+                    enterprise=enterprise,
+                    admin_id=admin_id,
+                    expected=expected,
+                    now=self.now(),
+                )
                 self.move(session, row, Action.ADMIN_APPROVE, f"account:{admin_id}")
             else:
                 self._reject(session, row, Action.ADMIN_REJECT, f"account:{admin_id}", reason)

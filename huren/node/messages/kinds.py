@@ -38,6 +38,9 @@ class MessageKind(enum.Enum):
     CERTIFICATE_EXPIRING = "certificate_expiring"
     REMOVED_FROM_ENTERPRISE = "removed_from_enterprise"
     ADMIN_TRANSFERRED = "admin_transferred"
+    AUTHORIZATION_REQUESTED = "authorization_requested"
+    AUTHORIZATION_REJECTED = "authorization_rejected"
+    ENTERPRISE_INVITATION = "enterprise_invitation"
 
     @property
     def spec(self) -> KindSpec:
@@ -122,5 +125,23 @@ _SPECS = {
         "{enterprise_name} 的管理员已变更，您现在是该企业的{role}。",
         ("enterprise_name", "role"),
         None,
+    ),
+    MessageKind.AUTHORIZATION_REQUESTED: KindSpec(
+        "授权审核中",
+        "{enterprise_name} 已申请授权您在 {platform_name} 使用企业证书：{rights}，等待 CA 审核。",
+        ("enterprise_name", "platform_name", "rights"),
+        "authorizations",
+    ),
+    MessageKind.AUTHORIZATION_REJECTED: KindSpec(
+        "授权未通过",
+        "{staff_name} 在 {platform_name} 的授权未通过 CA 审核：{reason}。",
+        ("request_id", "staff_name", "platform_name", "reason"),
+        "authorization:{request_id}",
+    ),
+    MessageKind.ENTERPRISE_INVITATION: KindSpec(
+        "企业邀请",
+        "{enterprise_name} 邀请您加入企业，请申领加入（统一社会信用代码 {uscc}）。",
+        ("enterprise_name", "uscc"),
+        "join-enterprise:{uscc}",
     ),
 }

@@ -100,6 +100,11 @@ class IssuanceService:
         except KeyError:
             raise UnknownCa(f"no CA {ca_id!r} is loaded into this node") from None
 
+    def operator_client(self, ca_id: str) -> RegistryClient:
+        """The client that writes as ``ca_id``'s operator (authorizations use it too)."""
+        self.ca(ca_id)
+        return self._clients[ca_id]
+
     # -- the cycle ---------------------------------------------------------------------------
 
     def issue(self, request: IssuanceRequest) -> IssuedCertificate:
