@@ -34,7 +34,7 @@ def test_holder_routes_need_an_account_token(api: AppApi) -> None:
 def test_ca_review_routes_need_the_admin_key_or_the_cas_operator(api: AppApi) -> None:
     alice = api.login(ALICE[0])  # an account, but no CA operator
     routes = _routes(api, ("/v1/ca/",))
-    assert len(routes) == 9  # applications (5) and authorizations (4)
+    assert len(routes) == 10  # applications (5), recovery evidence (1), authorizations (4)
     for method, path in routes:
         problem(api.http.request(method, path), 401, "UNAUTHENTICATED")
         problem(api.http.request(method, path, headers=alice), 403, "NOT_CA_OPERATOR")
