@@ -43,6 +43,7 @@ from huren.api.routers import (
     ca_review,
     consortium,
     cosigner,
+    enterprise_change,
     health,
     identity,
     messages,
@@ -96,6 +97,8 @@ def create_app(node: NodeServices) -> FastAPI:
     app.include_router(messages.internal_router)
     for router in (applications.router, applications.holder_router, ca_review.router):
         app.include_router(router)
+    app.include_router(enterprise_change.router)
+    app.include_router(enterprise_change.ca_router)
     app.add_middleware(recognition.FastPath)  # inside BodyLimit: that refuses first
     app.add_middleware(pki.OcspFastPath)
     app.add_middleware(SingleQueryValues)  # ahead of the fast paths: they answer as the routes

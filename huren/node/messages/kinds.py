@@ -38,6 +38,7 @@ class MessageKind(enum.Enum):
     CERTIFICATE_EXPIRING = "certificate_expiring"
     REMOVED_FROM_ENTERPRISE = "removed_from_enterprise"
     ADMIN_TRANSFERRED = "admin_transferred"
+    ENTERPRISE_CHANGE_APPROVED = "enterprise_change_approved"
 
     @property
     def spec(self) -> KindSpec:
@@ -122,5 +123,11 @@ _SPECS = {
         "{enterprise_name} 的管理员已变更，您现在是该企业的{role}。",
         ("enterprise_name", "role"),
         None,
+    ),
+    MessageKind.ENTERPRISE_CHANGE_APPROVED: KindSpec(
+        "企业信息变更审核通过",
+        "{enterprise_name} 的企业信息变更已通过 CA 审核，支付后所选证书的持有人即可下载新证书。",
+        ("application_id", "enterprise_name"),
+        "application:{application_id}/pay",
     ),
 }
