@@ -24,8 +24,8 @@ def _routes(api: AppApi, prefixes: tuple[str, ...]) -> list[tuple[str, str]]:
 
 
 def test_holder_routes_need_an_account_token(api: AppApi) -> None:
-    routes = _routes(api, ("/v1/applications", "/v1/holder/"))
-    assert len(routes) >= 13
+    routes = _routes(api, ("/v1/applications", "/v1/holder/", "/v1/enterprise-change"))
+    assert len(routes) >= 16
     for method, path in routes:
         problem(api.http.request(method, path), 401, "UNAUTHENTICATED")
 
@@ -33,7 +33,7 @@ def test_holder_routes_need_an_account_token(api: AppApi) -> None:
 def test_ca_review_routes_need_the_admin_key(api: AppApi) -> None:
     alice = api.login(ALICE[0])
     routes = _routes(api, ("/v1/ca/",))
-    assert len(routes) == 5
+    assert len(routes) == 6  # the review queue's five and the enterprise change's view
     for method, path in routes:
         problem(api.http.request(method, path), 401, "UNAUTHENTICATED")
         assert api.http.request(method, path, headers=alice).status_code == 401
