@@ -410,3 +410,32 @@ def test_a_replacement_download_failing_on_chain_is_finished_by_the_retry(api: A
             select(Application).where(col(Application.kind) == "change_reissue")
         ).all()
         assert [r.state for r in rows] == ["downloaded"]
+
+
+def test_an_order_for_one_certificate_pays_for_no_change_of_two(api: AppApi) -> None:
+    """The change's order is for its two pairs: one made by hand through
+    ``/v1/billing/orders`` for the change at one pair's price pays for nothing."""
+    e = _enterprise(api)
+    alice = e["alice"]
+    chosen = [e["bob"]["signing_fingerprint"], e["carol"]["signing_fingerprint"]]
+    app_id = _change(api, alice, chosen).json()["application"]["id"]
+    attach_all(api, alice, app_id)
+    assert api.http.post(f"/v1/applications/{app_id}/submit", headers=alice).status_code == 200
+    assert _approve(api, app_id).status_code == 200
+    body = {"application_id": app_id, "ca_id": "zjca", "kind": "new", "years": 1}
+    order = api.http.post("/v1/billing/orders", json=body, headers=alice)
+    assert order.status_code == 201 and order.json()["amount_fen"] == UNIT_FEE, order.text
+    paid = api.http.post(f"/v1/billing/orders/{order.json()['order_id']}/pay", headers=alice)
+    assert paid.status_code == 200, paid.text
+    assert [r.text for r in api.deliver()] == ["success"]
+    view = api.http.get(f"/v1/enterprise-change/{app_id}", headers=alice).json()
+    assert view["application"]["state"] == "approved" and view["carried_out_at"] is None
+    assert [c["reissue_state"] for c in view["choices"]] == ["approved", "approved"]
+    problem(
+        api.http.post(f"/v1/applications/{app_id}/payment", headers=alice),
+        409,
+        "INVALID_ORDER_STATE",
+    )
+    with Session(api.node.engine) as session:
+        (enterprise,) = session.exec(select(Enterprise)).all()
+        assert enterprise.name == ENTERPRISE
