@@ -180,6 +180,8 @@ def test_the_admin_chooses_two_certificates_one_review_one_payment_each_holder_d
     # One payment: the order is for two certificates, their sum.
     started = api.start_payment(alice, app_id)
     assert started["amount_fen"] == 2 * UNIT_FEE
+    shown = api.http.get(f"/v1/billing/orders/{started['order_id']}", headers=alice).json()
+    assert (shown["quantity"], shown["amount_fen"]) == (2, 2 * UNIT_FEE)
     assert [r.text for r in api.deliver()] == ["success"]
     done = api.http.get(f"/v1/enterprise-change/{app_id}", headers=alice).json()
     assert done["application"]["state"] == "completed" and done["carried_out_at"] is not None
