@@ -216,15 +216,19 @@ def check_choice(
     return chosen
 
 
-def change_in_flight(session: Session, enterprise_id: str, change_id: str | None) -> None:
+def change_in_flight(
+    session: Session, enterprise_id: str, change_id: str | None, *, approving: bool = False
+) -> None:
     """``ChangeInProgress`` if another change of the enterprise is with the CA or approved
-    and unpaid (two changes carried out out of order would leave the older name)."""
+    and unpaid (two changes carried out out of order would leave the older name); when
+    ``approving``, only an approved one counts (the CA approves one of two submitted)."""
+    states = [_S.APPROVED.value] if approving else [_S.SUBMITTED.value, _S.APPROVED.value]
     others = session.exec(
         select(Application.id)
         .join(EnterpriseChange, col(EnterpriseChange.application_id) == col(Application.id))
         .where(
             EnterpriseChange.enterprise_id == enterprise_id,
-            col(Application.state).in_([_S.SUBMITTED.value, _S.APPROVED.value]),
+            col(Application.state).in_(states),
         )
     ).all()
     other = next((o for o in others if o != change_id), None)

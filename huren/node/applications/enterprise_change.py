@@ -308,7 +308,7 @@ def on_approved(session: Session, row: Application, now: int) -> None:
     assert change is not None and row.reviewed_by is not None
     if change.new_uscc != change.old_uscc:
         change_choice.check_uscc_free(session, change.new_uscc, change.enterprise_id)
-    change_choice.change_in_flight(session, change.enterprise_id, row.id)
+    change_choice.change_in_flight(session, change.enterprise_id, row.id, approving=True)
     choices = _choices(session, row.id)
     chosen = change_choice.check_choice(
         session, change.enterprise_id, [c.predecessor for c in choices], now, change_id=row.id

@@ -260,7 +260,11 @@ class CertificateDesk:
     def revoke_superseded(self) -> int:
         """Revoke every certificate a recovery or enterprise change replaced whose
         revocation has not been sent yet (a failure at download); how many were revoked."""
-        replacing = {ApplicationKind.RECOVERY.value, ApplicationKind.CHANGE_REISSUE.value}
+        replacing = {
+            ApplicationKind.RECOVERY.value,
+            ApplicationKind.CHANGE_REISSUE.value,
+            ApplicationKind.ENTERPRISE_CHANGE.value,  # changes downloaded before 0014
+        }
         successor = aliased(HeldCertificate)
         with Session(self.engine) as session:
             rows = session.exec(

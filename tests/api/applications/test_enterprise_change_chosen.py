@@ -332,13 +332,13 @@ def test_every_bad_choice_is_a_typed_4xx_and_writes_nothing(api: AppApi) -> None
     assert _rows(api)[2:] == before[2:]  # no change, no choice, no order written
 
 
-def _leave(api: AppApi, fingerprint: str) -> None:
+def _leave(api: AppApi, fingerprint: str, uscc: str = USCC) -> None:
     """The holder of ``fingerprint`` leaves the enterprise (personnel removal is another
     area's: the membership row goes)."""
     with Session(api.node.engine) as session:
         held = session.get(HeldCertificate, bytes.fromhex(fingerprint))
         assert held is not None
-        enterprise = session.exec(select(Enterprise).where(Enterprise.uscc == USCC)).one()
+        enterprise = session.exec(select(Enterprise).where(Enterprise.uscc == uscc)).one()
         member = session.get(EnterpriseMember, (enterprise.id, held.account_id))
         assert member is not None
         session.delete(member)
@@ -349,29 +349,42 @@ def test_a_stale_choice_fails_the_approval_and_a_second_change_waits(api: AppApi
     e = _enterprise(api)
     alice, bob = e["alice"], e["bob"]
     bob_fp, carol_fp = bob["signing_fingerprint"], e["carol"]["signing_fingerprint"]
-    change = _change(api, alice, [bob_fp, carol_fp]).json()
-    app_id = change["application"]["id"]
-    attach_all(api, alice, app_id)
-    assert api.http.post(f"/v1/applications/{app_id}/submit", headers=alice).status_code == 200
-    # While it is with the CA, no second change of the enterprise.
-    problem(
-        _change(api, alice, [e["admin_cert"]["signing_fingerprint"]]), 409, "CHANGE_IN_PROGRESS"
-    )
+    first = _change(api, alice, [bob_fp, carol_fp]).json()["application"]["id"]
+    second = _change(api, alice, [e["admin_cert"]["signing_fingerprint"]]).json()
+    second_id = second["application"]["id"]  # two drafts are allowed
+    attach_all(api, alice, first)
+    assert api.http.post(f"/v1/applications/{first}/submit", headers=alice).status_code == 200
+    # While one is with the CA, no further change of the enterprise is started.
+    problem(_change(api, alice, [bob_fp], new_name="另一个名称"), 409, "CHANGE_IN_PROGRESS")
+    attach_all(api, alice, second_id)
+    assert api.http.post(f"/v1/applications/{second_id}/submit", headers=alice).status_code == 200
+    # The CA approves one of two submitted; the other waits until that one is paid.
+    assert _approve(api, second_id).json()["state"] == "approved"
+    problem(_approve(api, first), 409, "CHANGE_IN_PROGRESS")
+    # The approved change holds its new USCC: nobody claims it meanwhile.
+    dave = api.person(DAVE)
+    person = {"person_name": DAVE[1], "id_number": DAVE[2]}
+    grab = {**BASE, "kind": "claim_enterprise", "uscc": NEW_USCC, "enterprise_name": "某公司"}
+    taken = api.http.post("/v1/applications", json={**grab, **person}, headers=dave)
+    problem(taken, 409, "ENTERPRISE_CLAIMED")
+    api.start_payment(alice, second_id)
+    assert [r.text for r in api.deliver()] == ["success"]
     # Carol leaves before the review: the approval fails whole, nothing made.
-    _leave(api, carol_fp)
-    problem(_approve(api, app_id), 409, "HOLDER_NOT_MEMBER")
+    _leave(api, carol_fp, NEW_USCC)
+    problem(_approve(api, first), 409, "HOLDER_NOT_MEMBER")
     with Session(api.node.engine) as session:
-        kinds = session.exec(select(Application.kind)).all()
-        assert "change_reissue" not in kinds
-        row = session.get(Application, app_id)
+        made = session.exec(select(Application).where(Application.kind == "change_reissue"))
+        assert [r.predecessor for r in made] == [bytes.fromhex(second["choices"][0]["predecessor"])]
+        row = session.get(Application, first)
         assert row is not None and row.state == ApplicationState.SUBMITTED.value
     rejected = api.http.post(
-        f"/v1/ca/zjca/applications/{app_id}/reject",
+        f"/v1/ca/zjca/applications/{first}/reject",
         json={"reviewer": "王审核", "reason": "办事人员已离职，请重新选择证书"},
         headers=api.admin(),
     )
     assert rejected.json()["state"] == "rejected"
-    assert _change(api, alice, [bob_fp]).status_code == 201  # a new choice
+    again = _change(api, alice, [bob_fp], enterprise_uscc=NEW_USCC, new_name="又一个名称")
+    assert again.status_code == 201, again.text  # a new choice
 
 
 def test_a_replacement_download_failing_on_chain_is_finished_by_the_retry(api: AppApi) -> None:
