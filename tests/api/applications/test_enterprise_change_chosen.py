@@ -143,6 +143,11 @@ def test_the_admin_chooses_two_certificates_one_review_one_payment_each_holder_d
         NEW_USCC,
     )
     assert [c["predecessor"] for c in change["choices"]] == [admin_fp, bob_fp]
+    for years, unit in ((2, 56_000), (1, UNIT_FEE)):  # an edit quotes both pairs again
+        edited = api.http.patch(
+            f"/v1/applications/{app_id}", json={"validity_years": years}, headers=alice
+        )
+        assert edited.json()["fee_fen"] == 2 * unit, edited.text
     problem(
         api.http.post(f"/v1/applications/{app_id}/submit", headers=alice), 422, "ATTACHMENT_MISSING"
     )
