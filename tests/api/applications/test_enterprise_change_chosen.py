@@ -102,8 +102,9 @@ def _pending(api: AppApi, headers: dict[str, str]) -> list[dict[str, Any]]:
 
 
 def test_the_admin_chooses_two_certificates_one_review_one_payment_each_holder_downloads(
-    api: AppApi,
+    api_any_db: AppApi,
 ) -> None:
+    api = api_any_db  # SQLite and PostgreSQL
     e = _enterprise(api)
     alice, bob, carol = e["alice"], e["bob"], e["carol"]
     admin_fp, bob_fp = e["admin_cert"]["signing_fingerprint"], bob["signing_fingerprint"]
