@@ -3,9 +3,8 @@ enterprise certificate) and two staff holders (Bob, Carol). The admin lists the 
 chooses her enterprise certificate and Bob's staff certificate (not Carol's), the CA reviews
 the one change, the admin pays one order for both, the enterprise record is renamed, and
 each holder downloads their own replacement with their own keys; the replaced pairs are
-revoked as superseded, Carol's certificate stays as it was. Then every bad choice, each a
-4xx with its code and nothing written; a choice gone stale before the CA's approval; and a
-replacement's download that fails on chain and is finished by the retry."""
+revoked as superseded, Carol's certificate stays as it was. The error cases are in
+test_enterprise_change_errors.py."""
 
 from __future__ import annotations
 
