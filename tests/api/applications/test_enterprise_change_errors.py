@@ -168,17 +168,24 @@ def test_a_stale_choice_fails_the_approval_and_a_second_change_waits(api: AppApi
 
 
 def test_a_replacement_download_failing_on_chain_is_finished_by_the_retry(api: AppApi) -> None:
+    """Also: a holder who left after the payment gets no certificate naming the enterprise."""
     e = _enterprise(api)
-    alice, bob = e["alice"], e["bob"]
-    change = _change(api, alice, [bob["signing_fingerprint"]], new_uscc=None).json()
+    alice, bob, carol = e["alice"], e["bob"], e["carol"]
+    chosen = [bob["signing_fingerprint"], carol["signing_fingerprint"]]
+    change = _change(api, alice, chosen, new_uscc=None).json()  # the name only
     app_id = change["application"]["id"]
-    assert change["application"]["fee_fen"] == UNIT_FEE and change["new_uscc"] == USCC
+    assert change["application"]["fee_fen"] == 2 * UNIT_FEE and change["new_uscc"] == USCC
     attach_all(api, alice, app_id)
     assert api.http.post(f"/v1/applications/{app_id}/submit", headers=alice).status_code == 200
     assert _approve(api, app_id).status_code == 200
     api.start_payment(alice, app_id)
     assert [r.text for r in api.deliver()] == ["success"]
     (reissue,) = _pending(api, bob["headers"])
+    (carols,) = _pending(api, carol["headers"])
+    _leave(api, carol["signing_fingerprint"])
+    carol_url = f"/v1/applications/{carols['id']}/download"
+    left = api.http.post(carol_url, json=Keys.new().body(carols["id"]), headers=carol["headers"])
+    problem(left, 409, "HOLDER_NOT_MEMBER")
     client = api.node.applications.desk.issuance._clients["zjca"]
     record = client.record_certificates
 
@@ -204,7 +211,8 @@ def test_a_replacement_download_failing_on_chain_is_finished_by_the_retry(api: A
         rows = session.exec(
             select(Application).where(col(Application.kind) == "change_reissue")
         ).all()
-        assert [r.state for r in rows] == ["downloaded"]
+        assert sorted(r.state for r in rows) == ["downloaded", "paid"]  # Carol's: nothing
+    assert ocsp_status(api, carol["signing_chain_pem"]) == ocsp.OCSPCertStatus.GOOD
 
 
 def test_an_order_for_one_certificate_pays_for_no_change_of_two(api: AppApi) -> None:
