@@ -75,6 +75,7 @@ class ChoiceOut(BaseModel):
     reissue_state: str | None
     signing_fingerprint: str | None
     encryption_fingerprint: str | None
+    label: str = Field(description="the chosen certificate as the change form names it")
 
 
 class ChangeOut(BaseModel):

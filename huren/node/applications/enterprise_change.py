@@ -75,6 +75,7 @@ CHOICE_WARNING = (
     "encrypted to the replaced encryption certificates can no longer be decrypted"
 )
 _S = ApplicationState
+_FORM_CHOICES = 3  # chosen certificates named on the one-page form
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,7 @@ class ChoiceView:
     reissue_state: str | None
     signing_fingerprint: str | None  # the replacement, once downloaded
     encryption_fingerprint: str | None
+    label: str = ""  # the chosen certificate as the form names it (its name, fingerprint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +120,28 @@ class ChangeView:
     carried_out_at: int | None
     choices: tuple[ChoiceView, ...]
     warnings: tuple[str, ...] = (CHOICE_WARNING,)
+
+    def form_lines(self) -> list[tuple[str, str]]:
+        """The change form's fields (企业变更申领表, one A4 page: the first few chosen
+        certificates by name, the rest counted)."""
+        app = self.application
+        lines = [
+            ("申请编号", app.id),
+            ("原企业名称", self.old_name),
+            ("原统一社会信用代码", self.old_uscc),
+            ("新企业名称", self.new_name),
+            ("新统一社会信用代码", self.new_uscc),
+            ("CA 机构", app.ca_id),
+            ("交易平台", app.platform_id),
+            ("有效期（年）", str(app.validity_years)),
+            ("费用（元）", f"{app.fee_fen / 100:.2f}"),
+            ("变更证书", f"{len(self.choices)} 对（签名证书及其加密证书）"),
+        ]
+        shown = self.choices[:_FORM_CHOICES]
+        lines += [(f"证书 {i}", c.label) for i, c in enumerate(shown, 1)]
+        if len(self.choices) > len(shown):
+            lines.append(("", f"另 {len(self.choices) - len(shown)} 对，见 CA 审核页"))
+        return lines
 
 
 def _hex(value: bytes | None) -> str | None:
@@ -267,6 +291,7 @@ class EnterpriseChanges:
                     holder_account_id=choice.holder_account_id,
                     reissue_id=choice.reissue_id,
                     reissue_state=None if reissue is None else reissue.state,
+                    label=_label(session, choice.predecessor),
                     signing_fingerprint=_hex(
                         None if reissue is None else reissue.signing_fingerprint
                     ),
@@ -295,6 +320,12 @@ def _choices(session: Session, change_id: str) -> list[EnterpriseChangeChoice]:
             .order_by(col(EnterpriseChangeChoice.position))
         ).all()
     )
+
+
+def _label(session: Session, fingerprint: bytes) -> str:
+    held = session.get(HeldCertificate, fingerprint)
+    name = "" if held is None else held.name
+    return f"{name} {fingerprint.hex()[:16]}…"
 
 
 def _reissue(session: Session, choice: EnterpriseChangeChoice) -> Application | None:

@@ -184,6 +184,9 @@ class ApplicationService:
     def form_pdf(self, account_id: str, application_id: str) -> bytes:
         """The application form to print, sign, stamp and upload back."""
         view = self.get(account_id, application_id)
+        if view.kind == ApplicationKind.ENTERPRISE_CHANGE.value:
+            change = EnterpriseChanges(self).detail(account_id, application_id)
+            return render_form_pdf("企业变更申领表", change.form_lines())
         return render_form_pdf("数字证书申请表", view.form_lines())
 
     # -- moving through the states ---------------------------------------------------------

@@ -15,6 +15,9 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import NameOID
 from sqlmodel import Session, select
 
+from huren.node.applications.attachments import render_form_pdf
+from huren.node.applications.enterprise_change import ChangeView, ChoiceView
+from huren.node.applications.views import ApplicationView
 from huren.node.db.applications_tables import (
     HeldCertificate,
 )
@@ -138,6 +141,9 @@ def test_the_admin_chooses_two_certificates_one_review_one_payment_each_holder_d
         NEW_USCC,
     )
     assert [c["predecessor"] for c in change["choices"]] == [admin_fp, bob_fp]
+    assert change["choices"][1]["label"].startswith(f"{ENTERPRISE} / {BOB[1]} {bob_fp[:16]}")
+    form = api.http.get(f"/v1/applications/{app_id}/form.pdf", headers=alice)
+    assert form.status_code == 200 and form.content.startswith(b"%PDF-")  # 企业变更申领表
     for years, unit in ((2, 56_000), (1, UNIT_FEE)):  # an edit quotes both pairs again
         edited = api.http.patch(
             f"/v1/applications/{app_id}", json={"validity_years": years}, headers=alice
@@ -250,3 +256,23 @@ def test_the_admin_chooses_two_certificates_one_review_one_payment_each_holder_d
         new_bob["signing_fingerprint"],
         carol_fp,
     }
+
+
+def test_the_change_form_names_three_choices_and_counts_the_rest() -> None:
+    """One A4 page: the first three chosen pairs by name, the others counted."""
+    app = ApplicationView(
+        id="0123456789abcdef", kind="enterprise_change", state="draft", ca_id="zjca",
+        platform_id="jiaxing-ggzy", validity_years=1, fee_fen=5 * UNIT_FEE, enterprise_id="e",
+        enterprise_name=NEW_NAME, uscc=NEW_USCC, person_name=None, predecessor=None,
+        reason=None, signing_fingerprint=None, encryption_fingerprint=None, created_at=0,
+        updated_at=0,
+    )  # fmt: skip
+    choices = tuple(
+        ChoiceView(f"{i:064x}", "acct", None, None, None, None, f"证书{i}") for i in range(5)
+    )
+    view = ChangeView(app, "e", ENTERPRISE, USCC, NEW_NAME, NEW_USCC, None, choices)
+    lines = view.form_lines()
+    assert ("原企业名称", ENTERPRISE) in lines and ("新统一社会信用代码", NEW_USCC) in lines
+    assert [v for k, v in lines if k.startswith("证书 ")] == ["证书0", "证书1", "证书2"]
+    assert lines[-1] == ("", "另 2 对，见 CA 审核页")
+    assert render_form_pdf("企业变更申领表", lines).startswith(b"%PDF-")
