@@ -48,6 +48,7 @@ from huren.api.routers import (
     consortium,
     cosigner,
     cosigner_sessions,
+    enterprise_change,
     enterprises,
     health,
     identity,
@@ -118,6 +119,8 @@ def create_app(node: NodeServices) -> FastAPI:
     app.include_router(recovery.device_router)
     for router in (enterprises.router, enterprises.ca_router):
         app.include_router(router)
+    app.include_router(enterprise_change.router)
+    app.include_router(enterprise_change.ca_router)
     app.add_middleware(recognition.FastPath)  # inside BodyLimit: that refuses first
     app.add_middleware(pki.OcspFastPath)
     app.add_middleware(SingleQueryValues)  # ahead of the fast paths: they answer as the routes

@@ -70,6 +70,7 @@ class OrderOut(BaseModel):
     ca_id: str
     kind: ApplicationKind
     years: int
+    quantity: int = 1  # certificate pairs at that price (an enterprise change: several)
     amount_fen: int
     amount: str
     price_list_version: int
@@ -83,7 +84,8 @@ class OrderOut(BaseModel):
     def of(cls, o: Order) -> OrderOut:
         return cls(
             order_id=o.order_id, application_id=o.application_id, enterprise_ref=o.enterprise_ref,
-            ca_id=o.ca_id, kind=o.kind, years=o.years, amount_fen=o.amount_fen,
+            ca_id=o.ca_id, kind=o.kind, years=o.years, quantity=o.quantity,
+            amount_fen=o.amount_fen,
             amount=format_yuan(o.amount_fen), price_list_version=o.price_list_version,
             state=o.state.value, created_at=o.created_at, expires_at=o.expires_at,
             paid_at=o.paid_at, refunded_at=o.refunded_at,

@@ -227,6 +227,11 @@ ACCESS: dict[tuple[str, str], Row] = {
     ("GET", "/v1/ca/{ca_id}/authorizations/{request_id}"): CA_REVIEW,
     ("POST", "/v1/ca/{ca_id}/authorizations/{request_id}/approve"): CA_REVIEW,
     ("POST", "/v1/ca/{ca_id}/authorizations/{request_id}/reject"): CA_REVIEW,
+    # enterprise change: the enterprise's admin (checked by the service); the CA's view
+    ("GET", "/v1/enterprise-change/candidates"): ACCOUNT,
+    ("POST", "/v1/enterprise-change"): ACCOUNT,
+    ("GET", "/v1/enterprise-change/{application_id}"): ACCOUNT,
+    ("GET", "/v1/ca/{ca_id}/enterprise-changes/{application_id}"): CA_REVIEW,
     # billing: an account's orders, bills, invoices and cards; prices and refunds by the
     # node's operator; the payment gateway's notification carries the gateway's signature
     ("GET", "/v1/billing/prices"): ACCOUNT,

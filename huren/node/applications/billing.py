@@ -51,7 +51,8 @@ BILLING_KIND: Mapping[ApplicationKind, prices.ApplicationKind | None] = {
     _K.RENEWAL: _B.RENEWAL,
     _K.REAPPLICATION: _B.REAPPLICATION,
     _K.RECOVERY: _B.NEW,
-    _K.ENTERPRISE_CHANGE: _B.NEW,
+    _K.ENTERPRISE_CHANGE: _B.NEW,  # per chosen certificate pair (OrderTerms.quantity)
+    _K.CHANGE_REISSUE: None,  # paid for by its enterprise change
     _K.ADMIN_TRANSFER: None,  # free: no certificate is issued
 }
 
@@ -66,6 +67,7 @@ class OrderTerms:
     kind: ApplicationKind
     years: int
     enterprise_id: str | None = None
+    quantity: int = 1  # certificate pairs paid for: an enterprise change re-issues several
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +127,7 @@ class NodeBilling:
             account_ref=terms.account_id,
             key=key,
             enterprise_ref=terms.enterprise_id,
+            quantity=terms.quantity,
         )
         return Order(order.order_id, order.application_id, order.amount_fen, _paid(order.state))
 
@@ -143,8 +146,8 @@ class NodeBilling:
     @staticmethod
     def is_order_of(order: billing_orders.Order, terms: OrderTerms) -> bool:
         """Whether billing's ``order`` is the order of ``terms`` (application, account, CA,
-        kind, years): an order made by hand through /v1/billing/orders with other terms (a
-        cheaper kind, say) pays for nothing here."""
+        kind, years, quantity): an order made by hand through /v1/billing/orders with other
+        terms (a cheaper kind, or one certificate of a change's several) pays for nothing."""
         key = _key(terms.ca_id, terms.kind, terms.years)
         return key is not None and (
             order.application_id,
@@ -152,7 +155,15 @@ class NodeBilling:
             order.ca_id,
             order.kind,
             order.years,
-        ) == (terms.application_id, terms.account_id, key.ca_id, key.kind, key.years)
+            order.quantity,
+        ) == (
+            terms.application_id,
+            terms.account_id,
+            key.ca_id,
+            key.kind,
+            key.years,
+            terms.quantity,
+        )
 
     def refund(self, application_id: str, *, actor: str, reason: str) -> None:
         self.service.payments.refund_rejected(application_id, actor=actor, reason=reason)
@@ -180,7 +191,8 @@ _YEARLY_YUAN = {
     ApplicationKind.RENEWAL: 240,
     ApplicationKind.REAPPLICATION: 300,
     ApplicationKind.RECOVERY: 100,
-    ApplicationKind.ENTERPRISE_CHANGE: 100,
+    ApplicationKind.ENTERPRISE_CHANGE: 100,  # per chosen certificate pair
+    ApplicationKind.CHANGE_REISSUE: 0,
     ApplicationKind.ADMIN_TRANSFER: 0,
 }
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from huren.node import enterprises
+from huren.node.applications import change_choice
 from huren.node.applications.errors import (
     CaNotAccepting,
     CertificateNotHeld,
@@ -22,7 +23,7 @@ from huren.node.db.accounts_tables import Account
 from huren.node.db.applications_tables import Application, HeldCertificate
 from huren.node.db.models import Ca, Certificate, Platform
 from huren.node.enterprises import Role
-from huren.registry.types import CaStatus, CertificateKind, CertificateStatus
+from huren.registry.types import CaStatus, CertificateStatus
 
 __all__ = ["NewApplication", "check_ca", "check_platform", "take_enterprise", "take_predecessor"]
 
@@ -61,6 +62,7 @@ def take_enterprise(
         row.enterprise_name = enterprises.checked_name(new.enterprise_name)
         row.uscc = enterprises.checked_uscc(new.uscc)
         row.enterprise_id = None if existing is None else existing.id
+        change_choice.check_uscc_free(session, row.uscc, row.enterprise_id)
         return
     if existing is None:
         raise enterprises.EnterpriseNotFound("no enterprise with that USCC is claimed here")
@@ -112,20 +114,6 @@ def take_predecessor(
     row.enterprise_id, row.uscc = before.enterprise_id, before.uscc
     row.enterprise_name, row.person_name = before.enterprise_name, before.person_name
     row.certificate_kind = before.certificate_kind
-    if row.kind == ApplicationKind.ENTERPRISE_CHANGE:
-        if before.certificate_kind != CertificateKind.ENTERPRISE:
-            raise InvalidApplication("an enterprise change re-issues enterprise certificates")
-        role = enterprises.role_of(session, before.enterprise_id or "", row.account_id)
-        if role != Role.ADMIN:
-            raise NotEnterpriseAdmin("only the enterprise's admin changes its certificates")
-        if new.enterprise_name is None:
-            raise InvalidApplication("an enterprise change names the enterprise as it is now")
-        row.enterprise_name = enterprises.checked_name(new.enterprise_name)
-        if new.uscc is not None:
-            row.uscc = enterprises.checked_uscc(new.uscc)
-            other = enterprises.by_uscc(session, row.uscc)
-            if other is not None and other.id != before.enterprise_id:
-                raise enterprises.EnterpriseClaimed("another enterprise has that USCC")
     if row.kind == ApplicationKind.RECOVERY:
         if enrolment_of_certificate(session, held.fingerprint) is not None:
             # A split key is recovered by resharing onto the new phone (same certificate),

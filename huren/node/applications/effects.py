@@ -7,6 +7,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from huren.node import enterprises
+from huren.node.applications import change_choice, enterprise_change
 from huren.node.applications.model import ApplicationKind
 from huren.node.audit.oplog import Operation, OperationLog, OperationRecord
 from huren.node.db.applications_tables import Application
@@ -22,6 +23,7 @@ def on_approved(session: Session, row: Application, now: int) -> None:
     kind = ApplicationKind(row.kind)
     if kind == ApplicationKind.CLAIM_ENTERPRISE:
         assert row.enterprise_name is not None and row.uscc is not None
+        change_choice.check_uscc_free(session, row.uscc, row.enterprise_id)
         enterprise = enterprises.ensure_enterprise(session, row.enterprise_name, row.uscc, now=now)
         admin = enterprises.admin_of(session, enterprise.id)
         if admin is not None and admin != row.account_id:
@@ -35,6 +37,8 @@ def on_approved(session: Session, row: Application, now: int) -> None:
         enterprises.set_member(session, row.enterprise_id, row.account_id, Role.STAFF, now=now)
         params = {"application_id": row.id, "enterprise_name": row.enterprise_name}
         post(session, row.account_id, MessageKind.JOIN_APPROVED, params, now=now)
+    elif kind == ApplicationKind.ENTERPRISE_CHANGE:
+        enterprise_change.on_approved(session, row, now)
     elif kind == ApplicationKind.RENEWAL:
         post(
             session, row.account_id, MessageKind.RENEWAL_READY, {"application_id": row.id}, now=now

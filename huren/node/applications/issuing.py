@@ -24,8 +24,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from huren.node import enterprises
 from huren.node.accounts import AccountService
+from huren.node.applications import change_choice
 from huren.node.applications.errors import (
     AlreadyIssued,
     ApplicationNotFound,
@@ -123,6 +123,7 @@ class CertificateDesk:
                 )
             if row.fee_fen and not self.applications.billing.is_paid(row.id):
                 raise NotPaid(f"the order of application {row.id} is not paid")  # refunded
+            change_choice.check_reissue_holder(session, row)  # paid for by its change
             rule = KIND_RULES[ApplicationKind(row.kind)]
             encryption, encryption_predecessor = self._encryption_key(session, row, keys)
             requests = self._requests(row, keys, encryption, encryption_predecessor)
@@ -249,11 +250,6 @@ class CertificateDesk:
                     session.add(held)
                     if rule.replaces:
                         replaced.append(fingerprint)
-            if row.kind == ApplicationKind.ENTERPRISE_CHANGE.value and row.uscc:
-                assert row.enterprise_id is not None and row.enterprise_name is not None
-                enterprises.change(
-                    session, row.enterprise_id, row.enterprise_name, row.uscc, now=now
-                )
             row.signing_fingerprint = signing.fingerprint
             row.encryption_fingerprint = encryption.fingerprint
             self.applications.move(session, row, Action.ISSUE, f"ca:{row.ca_id}")
@@ -283,7 +279,11 @@ class CertificateDesk:
     def revoke_superseded(self) -> int:
         """Revoke every certificate a recovery or enterprise change replaced whose
         revocation has not been sent yet (a failure at download); how many were revoked."""
-        replacing = {ApplicationKind.RECOVERY.value, ApplicationKind.ENTERPRISE_CHANGE.value}
+        replacing = {
+            ApplicationKind.RECOVERY.value,
+            ApplicationKind.CHANGE_REISSUE.value,
+            ApplicationKind.ENTERPRISE_CHANGE.value,  # changes downloaded before 0014
+        }
         successor = aliased(HeldCertificate)
         with Session(self.engine) as session:
             rows = session.exec(

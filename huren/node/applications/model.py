@@ -3,7 +3,9 @@
 The manual's 申领 flows (2.6-2.12): claim an enterprise (认领企业, the claimant becomes its
 admin), join one (加入企业, the admin approves first), a personal certificate, another
 enterprise certificate, renewal (续期), re-application after expiry, recovery (找回, a lost
-phone), enterprise change (企业信息变更) and admin transfer without a certificate.
+phone), enterprise change (企业信息变更: the admin chooses the enterprise and staff
+certificates to re-issue; each becomes a ``change_reissue`` application of its holder) and
+admin transfer without a certificate.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class ApplicationKind(StrEnum):
     REAPPLICATION = "reapplication"
     RECOVERY = "recovery"
     ENTERPRISE_CHANGE = "enterprise_change"
+    CHANGE_REISSUE = "change_reissue"  # one chosen certificate of a change, for its holder
     ADMIN_TRANSFER = "admin_transfer"
 
 
@@ -130,6 +133,9 @@ KIND_RULES: dict[ApplicationKind, KindRule] = {
     K.RENEWAL: KindRule(None, _NONE, Predecessor.ACTIVE, False, True, False),
     K.REAPPLICATION: KindRule(None, _FORM, Predecessor.EXPIRED, False, False, False),
     K.RECOVERY: KindRule(None, _FORM, Predecessor.ACTIVE, False, False, True),
-    K.ENTERPRISE_CHANGE: KindRule(_E, _BOTH, Predecessor.ACTIVE, False, False, True),
+    # A change issues nothing itself: paid, it updates the enterprise and its change_reissue
+    # applications (made when the CA approves, one per chosen certificate) become paid.
+    K.ENTERPRISE_CHANGE: KindRule(None, _BOTH, Predecessor.NONE, False, False, False, False),
+    K.CHANGE_REISSUE: KindRule(None, _NONE, Predecessor.ACTIVE, False, False, True),
     K.ADMIN_TRANSFER: KindRule(None, _FORM, Predecessor.NONE, False, False, False, False),
 }

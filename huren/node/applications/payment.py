@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
+from huren.node.applications import change_choice
 from huren.node.applications.billing import OrderTerms, PaymentStarted
 from huren.node.applications.errors import AlreadyPaid, InvalidApplication
 from huren.node.applications.model import Action, ApplicationKind, ApplicationState, next_state
@@ -46,9 +47,10 @@ _ENTERPRISE_PAYS = frozenset(
 )
 
 
-def terms_of(row: Application) -> OrderTerms:
+def terms_of(row: Application, session: Session) -> OrderTerms:
     kind = ApplicationKind(row.kind)
     return OrderTerms(
+        quantity=change_choice.quantity(session, row),
         application_id=row.id,
         account_id=row.account_id,
         ca_id=row.ca_id,
@@ -67,7 +69,7 @@ def start(service: ApplicationService, account_id: str, application_id: str) -> 
         next_state(state, Action.PAY)  # approved, or IllegalTransition
         if row.fee_fen == 0:
             raise InvalidApplication("a free application is paid on approval")
-        terms, fee = terms_of(row), row.fee_fen
+        terms, fee = terms_of(row, session), row.fee_fen
     order = service.billing.order_for(terms)  # billing's own transaction, not nested in ours
     if order.amount_fen != fee:  # a new price list took effect since the quote
         with write_session(service.engine) as session:
@@ -91,7 +93,7 @@ def settle(
     if row is None:
         return  # an order made through /v1/billing/orders for no application of ours
     state = ApplicationState(row.state)
-    if not is_order(terms_of(row)):
+    if not is_order(terms_of(row, session)):
         log.warning("order %s paid, but not on application %s's terms", order_id, row.id)
         return
     if state is _S.APPROVED:

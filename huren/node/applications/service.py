@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from huren.node import enterprises
-from huren.node.applications import payment
+from huren.node.applications import change_choice, payment
 from huren.node.applications.attachments import check_upload, render_form_pdf
 from huren.node.applications.billing import Billing, OrderTerms, PaymentStarted
 from huren.node.applications.creation import (
@@ -31,6 +31,7 @@ from huren.node.applications.creation import (
     take_predecessor,
 )
 from huren.node.applications.effects import complete_transfer, on_approved
+from huren.node.applications.enterprise_change import EnterpriseChanges, carry_out
 from huren.node.applications.errors import (
     ApplicationNotFound,
     AttachmentMissing,
@@ -96,6 +97,10 @@ class ApplicationService:
     def create(self, account_id: str, new: NewApplication) -> ApplicationView:
         kind = ApplicationKind(new.kind)
         rule = KIND_RULES[kind]
+        if kind == ApplicationKind.ENTERPRISE_CHANGE:  # one certificate chosen: the old form
+            return EnterpriseChanges(self).create_from_predecessor(account_id, new)
+        if kind == ApplicationKind.CHANGE_REISSUE:
+            raise InvalidApplication("an enterprise change makes its re-issue applications")
         if not isinstance(new.validity_years, int) or not 1 <= new.validity_years <= 3:
             raise InvalidApplication("validity is 1, 2 or 3 years")
         if new.person_name is not None or new.id_number is not None:
@@ -176,7 +181,8 @@ class ApplicationService:
                 if not 1 <= validity_years <= 3:
                     raise InvalidApplication("validity is 1, 2 or 3 years")
                 kind = ApplicationKind(row.kind)
-                row.fee_fen = self.billing.quote(row.ca_id, kind, validity_years)
+                unit = self.billing.quote(row.ca_id, kind, validity_years)
+                row.fee_fen = unit * change_choice.quantity(session, row)
                 row.validity_years = validity_years
             row.updated_at = self.now()
             session.add(row)
@@ -185,6 +191,9 @@ class ApplicationService:
     def form_pdf(self, account_id: str, application_id: str) -> bytes:
         """The application form to print, sign, stamp and upload back."""
         view = self.get(account_id, application_id)
+        if view.kind == ApplicationKind.ENTERPRISE_CHANGE.value:
+            change = EnterpriseChanges(self).detail(account_id, application_id)
+            return render_form_pdf("企业变更申领表", change.form_lines())
         return render_form_pdf("数字证书申请表", view.form_lines())
 
     # -- moving through the states ---------------------------------------------------------
@@ -347,10 +356,14 @@ class ApplicationService:
         payment.settle(self, session, application_id, order_id, is_order)
 
     def settle(self, session: Session, row: Application, actor: str) -> None:
-        """Approved -> paid (and an admin transfer carried out), in ``session``."""
+        """Approved -> paid (and an admin transfer or an enterprise change carried out), in
+        ``session``."""
         self.move(session, row, Action.PAY, actor)
         if not KIND_RULES[ApplicationKind(row.kind)].issues:
-            complete_transfer(session, row, self.now())
+            if row.kind == ApplicationKind.ENTERPRISE_CHANGE.value:
+                carry_out(self, session, row, actor)
+            else:
+                complete_transfer(session, row, self.now())
             self.move(session, row, Action.COMPLETE, "node")
 
     def move(

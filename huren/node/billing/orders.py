@@ -37,6 +37,7 @@ from huren.node.db.billing_tables import OrderRow
 from huren.node.db.engine import write_session
 
 __all__ = [
+    "MAX_QUANTITY",
     "ORDER_TTL_S",
     "TRANSITIONS",
     "Order",
@@ -46,6 +47,7 @@ __all__ = [
     "transition",
 ]
 
+MAX_QUANTITY = 500  # certificates one order pays for (an enterprise change's choice)
 ORDER_TTL_S = 30 * 60  # an unpaid order (or attempt) expires after half an hour
 _REF_MAX = 64
 
@@ -87,6 +89,7 @@ class Order:
     expires_at: int
     paid_at: int | None
     refunded_at: int | None
+    quantity: int = 1  # certificates at the price of (ca_id, kind, years); see OrderRow
 
     @property
     def current_trade_no(self) -> str | None:
@@ -115,6 +118,7 @@ def order_of(row: OrderRow) -> Order:
         expires_at=row.expires_at,
         paid_at=row.paid_at,
         refunded_at=row.refunded_at,
+        quantity=row.quantity,
     )
 
 
@@ -172,20 +176,25 @@ class Orders:
         account_ref: str,
         key: PriceKey,
         enterprise_ref: str | None = None,
+        quantity: int = 1,
     ) -> Order:
-        """The order of an application, priced from the list in force now. Idempotent: the
+        """The order of an application, priced from the list in force now (``quantity``
+        certificates at that price: an enterprise change re-issues several). Idempotent: the
         same application gets its existing order back (with the price it was created at)."""
         _check_ref("application id", application_id)
         _check_ref("account", account_ref)
         if enterprise_ref is not None:
             _check_ref("enterprise", enterprise_ref)
+        if not isinstance(quantity, int) or not 1 <= quantity <= MAX_QUANTITY:
+            raise InvalidOrderRequest(f"an order is for 1-{MAX_QUANTITY} certificates")
         existing = self.find_by_application(application_id)
         if existing is not None:
-            return self._same_or_conflict(existing, account_ref, key)
+            return self._same_or_conflict(existing, account_ref, key, quantity)
         now = self._clock()
         try:
             with write_session(self._engine) as session:
-                amount, version = price_of(session, key, at=now)
+                unit, version = price_of(session, key, at=now)
+                amount = unit * quantity
                 row = OrderRow(
                     order_id="ord_" + secrets.token_hex(12),
                     application_id=application_id,
@@ -194,6 +203,7 @@ class Orders:
                     ca_id=key.ca_id,
                     kind=key.kind.value,
                     years=key.years,
+                    quantity=quantity,
                     amount_fen=amount,
                     price_list_version=version,
                     state=OrderState.CREATED.value,
@@ -219,15 +229,16 @@ class Orders:
             existing = self.find_by_application(application_id)
             if existing is None:
                 raise
-            return self._same_or_conflict(existing, account_ref, key)
+            return self._same_or_conflict(existing, account_ref, key, quantity)
 
     @staticmethod
-    def _same_or_conflict(order: Order, account_ref: str, key: PriceKey) -> Order:
-        if (order.account_ref, order.ca_id, order.kind, order.years) != (
+    def _same_or_conflict(order: Order, account_ref: str, key: PriceKey, quantity: int) -> Order:
+        if (order.account_ref, order.ca_id, order.kind, order.years, order.quantity) != (
             account_ref,
             key.ca_id,
             key.kind,
             key.years,
+            quantity,
         ):
             raise InvalidOrderState(
                 f"application {order.application_id} already has order {order.order_id} "

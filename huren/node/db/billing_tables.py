@@ -60,6 +60,9 @@ class OrderRow(SQLModel, table=True):
     ca_id: str = Field(max_length=66)
     kind: str = Field(max_length=16)
     years: int = Field(sa_type=SmallInteger)
+    # Certificates the order pays for at the price of (ca_id, kind, years): an enterprise
+    # change re-issues several; amount_fen is the price times quantity.
+    quantity: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     amount_fen: int = Field(sa_type=BigInteger)
     price_list_version: int
     state: str = Field(index=True, max_length=16)

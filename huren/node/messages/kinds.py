@@ -41,6 +41,7 @@ class MessageKind(enum.Enum):
     AUTHORIZATION_REQUESTED = "authorization_requested"
     AUTHORIZATION_REJECTED = "authorization_rejected"
     ENTERPRISE_INVITATION = "enterprise_invitation"
+    ENTERPRISE_CHANGE_APPROVED = "enterprise_change_approved"
 
     @property
     def spec(self) -> KindSpec:
@@ -143,5 +144,11 @@ _SPECS = {
         "{enterprise_name} 邀请您加入企业，请申领加入（统一社会信用代码 {uscc}）。",
         ("enterprise_name", "uscc"),
         "join-enterprise:{uscc}",
+    ),
+    MessageKind.ENTERPRISE_CHANGE_APPROVED: KindSpec(
+        "企业信息变更审核通过",
+        "{enterprise_name} 的企业信息变更已通过 CA 审核，支付后所选证书的持有人即可下载新证书。",
+        ("application_id", "enterprise_name"),
+        "application:{application_id}/pay",
     ),
 }

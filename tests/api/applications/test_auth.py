@@ -25,8 +25,8 @@ def _routes(api: AppApi, prefixes: tuple[str, ...]) -> list[tuple[str, str]]:
 
 
 def test_holder_routes_need_an_account_token(api: AppApi) -> None:
-    routes = _routes(api, ("/v1/applications", "/v1/holder/"))
-    assert len(routes) >= 13
+    routes = _routes(api, ("/v1/applications", "/v1/holder/", "/v1/enterprise-change"))
+    assert len(routes) >= 16
     for method, path in routes:
         problem(api.http.request(method, path), 401, "UNAUTHENTICATED")
 
@@ -34,7 +34,8 @@ def test_holder_routes_need_an_account_token(api: AppApi) -> None:
 def test_ca_review_routes_need_the_admin_key_or_the_cas_operator(api: AppApi) -> None:
     alice = api.login(ALICE[0])  # an account, but no CA operator
     routes = _routes(api, ("/v1/ca/",))
-    assert len(routes) == 10  # applications (5), recovery evidence (1), authorizations (4)
+    assert len(routes) == 11  # applications (5), recovery evidence (1), authorizations (4),
+    # the enterprise change's view (1)
     for method, path in routes:
         problem(api.http.request(method, path), 401, "UNAUTHENTICATED")
         problem(api.http.request(method, path, headers=alice), 403, "NOT_CA_OPERATOR")

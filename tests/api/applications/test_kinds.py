@@ -19,7 +19,14 @@ from huren.node.db.enterprises_tables import Enterprise, EnterpriseMember
 from huren.node.enterprises.letters import LetterKind, LetterStatement, seal_with_key
 from huren.registry.backend import ChainUnavailable
 from tests.api.applications.conftest import ALICE, BOB, USCC, AppApi, Keys, problem
-from tests.api.applications.test_flow import attach_all, claim, issue, messages, ocsp_status
+from tests.api.applications.test_flow import (
+    attach_all,
+    claim,
+    issue,
+    messages,
+    ocsp_status,
+    review,
+)
 
 
 def _create(api: AppApi, headers: dict[str, str], **body: Any) -> dict[str, Any]:
@@ -174,11 +181,25 @@ def test_enterprise_change_reissues_warns_and_supersedes(api: AppApi) -> None:
     def chain_down(fingerprint: bytes, reason: object) -> bytes:
         raise ChainUnavailable("the chain cannot be reached")
 
+    assert review(api, change["id"]).status_code == 200
+    api.start_payment(alice, change["id"])  # paid, the change is carried out (completed)
+    assert [r.text for r in api.deliver()] == ["success"]
+    # The one certificate chosen (the old form: ``predecessor``) is Alice's to download
+    # through her change_reissue application (see test_enterprise_change_chosen.py).
+    listed = api.http.get("/v1/applications?state=pending", headers=alice).json()
+    (reissue,) = [a["id"] for a in listed if a["kind"] == "change_reissue"]
     desk.issuance.revoke = chain_down  # type: ignore[assignment, method-assign]
     try:
-        new = issue(api, alice, change["id"], Keys.new())  # issued; the revocation failed
+        got = api.http.post(
+            f"/v1/applications/{reissue}/download",
+            json=Keys.new().body(reissue),
+            headers=alice,
+        )  # issued; the revocation failed
     finally:
         desk.issuance.revoke = revoke  # type: ignore[method-assign]
+    assert got.status_code == 200, got.text
+    new = got.json()
+    api.index()
     assert any(w.startswith("ENCRYPTION_KEY_REPLACED") for w in new["warnings"])
     assert ocsp_status(api, old["signing_chain_pem"]) == ocsp.OCSPCertStatus.GOOD
     assert desk.revoke_superseded() == 2  # the retry revokes the replaced pair
