@@ -37,6 +37,7 @@ from huren.node.billing.gateway_sim import SimulatedGateway
 from huren.node.billing.service import BillingService, dev_billing
 from huren.node.billing_sms import AccountSmsCodes
 from huren.node.db.engine import make_engine, migrate
+from huren.node.enterprises.letters import LetterKind, LetterStatement, seal_with_key
 from huren.node.indexer import Indexer
 from huren.node.pki.service import Pki, load_cas
 from huren.registry.client import RegistryClient
@@ -193,6 +194,19 @@ class AppApi:
         assert paid["state"] == "paid", paid
         result: dict[str, Any] = paid
         return result
+
+
+def join_letter(api: AppApi, keys: Keys, signing_chain_pem: str, app_id: str) -> Any:
+    """The admin's sealed approval (授权书) of a join, by the enterprise signing key whose
+    chain the admin downloaded (``keys.signing``), as the API takes it."""
+    leaf = x509.load_pem_x509_certificates(signing_chain_pem.encode())[0]
+    statement = LetterStatement.new(LetterKind.JOIN_APPROVAL, USCC, app_id, now=int(api.clock()))
+    sealed = seal_with_key(statement, keys.signing, leaf.public_bytes(serialization.Encoding.DER))
+    return {
+        "statement": base64.b64encode(sealed.statement).decode(),
+        "signature": base64.b64encode(sealed.signature).decode(),
+        "certificate": leaf.public_bytes(serialization.Encoding.PEM).decode(),
+    }
 
 
 def png_bytes(size: tuple[int, int] = (60, 40)) -> bytes:

@@ -24,7 +24,16 @@ from huren.node.db.applications_tables import (
 from huren.node.db.billing_tables import OrderRow
 from huren.node.db.enterprises_tables import Enterprise, EnterpriseMember
 from huren.node.db.models import Certificate
-from tests.api.applications.conftest import ALICE, BOB, ENTERPRISE, USCC, AppApi, Keys, problem
+from tests.api.applications.conftest import (
+    ALICE,
+    BOB,
+    ENTERPRISE,
+    USCC,
+    AppApi,
+    Keys,
+    join_letter,
+    problem,
+)
 from tests.api.applications.test_flow import attach_all, claim, issue, messages, ocsp_status
 
 # Resident IDs with their GB 11643 check characters (computed with identity.checks' weights).
@@ -37,8 +46,15 @@ BASE = {"ca_id": "zjca", "platform_id": "jiaxing-ggzy", "validity_years": 1}
 UNIT_FEE = 30_000  # zjca, a new pair for one year, in billing's dev price list
 
 
-def _join(api: AppApi, admin: dict[str, str], who: tuple[str, str, str]) -> dict[str, Any]:
-    """``who`` joins the enterprise (the admin approves) and downloads a staff certificate."""
+def _join(
+    api: AppApi,
+    admin: dict[str, str],
+    admin_keys: Keys,
+    admin_chain: str,
+    who: tuple[str, str, str],
+) -> dict[str, Any]:
+    """``who`` joins the enterprise (the admin approves with a sealed letter) and downloads a
+    staff certificate."""
     headers = api.person(who)
     body = {**BASE, "kind": "join_enterprise", "uscc": USCC, "person_name": who[1]}
     created = api.http.post("/v1/applications", json={**body, "id_number": who[2]}, headers=headers)
@@ -47,7 +63,8 @@ def _join(api: AppApi, admin: dict[str, str], who: tuple[str, str, str]) -> dict
     attach_all(api, headers, app_id)
     assert api.http.post(f"/v1/applications/{app_id}/submit", headers=headers).status_code == 200
     url = f"/v1/applications/{app_id}/admin-review"
-    assert api.http.post(url, json={"approve": True}, headers=admin).status_code == 200
+    sealed = {"approve": True, "letter": join_letter(api, admin_keys, admin_chain, app_id)}
+    assert api.http.post(url, json=sealed, headers=admin).status_code == 200
     return {"headers": headers, **issue(api, headers, app_id, Keys.new())}
 
 
@@ -56,9 +73,10 @@ def _enterprise(api: AppApi) -> dict[str, Any]:
     app_id = claim(api, alice)["id"]
     attach_all(api, alice, app_id)
     assert api.http.post(f"/v1/applications/{app_id}/submit", headers=alice).status_code == 200
-    admin_cert = issue(api, alice, app_id, Keys.new())
-    bob = _join(api, alice, BOB)
-    carol = _join(api, alice, CAROL)
+    admin_keys = Keys.new()
+    admin_cert = issue(api, alice, app_id, admin_keys)
+    bob = _join(api, alice, admin_keys, admin_cert["signing_chain_pem"], BOB)
+    carol = _join(api, alice, admin_keys, admin_cert["signing_chain_pem"], CAROL)
     return {"alice": alice, "admin_cert": admin_cert, "bob": bob, "carol": carol}
 
 

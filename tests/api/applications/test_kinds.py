@@ -5,20 +5,16 @@ warns, revokes the replaced pair as superseded, renames the enterprise), expiry
 
 from __future__ import annotations
 
-import base64
 from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp
 from sqlmodel import Session, select
 
 from huren.node.audit.oplog import Operation, OperationLog
 from huren.node.db.accounts_tables import Account
 from huren.node.db.enterprises_tables import Enterprise, EnterpriseMember
-from huren.node.enterprises.letters import LetterKind, LetterStatement, seal_with_key
 from huren.registry.backend import ChainUnavailable
-from tests.api.applications.conftest import ALICE, BOB, USCC, AppApi, Keys, problem
+from tests.api.applications.conftest import ALICE, BOB, USCC, AppApi, Keys, join_letter, problem
 from tests.api.applications.test_flow import (
     attach_all,
     claim,
@@ -66,18 +62,6 @@ def _roles(api: AppApi) -> dict[str, str]:
         return {m.account_id: m.role for m in session.exec(select(EnterpriseMember)).all()}
 
 
-def _join_letter(api: AppApi, keys: Keys, claimed: dict[str, Any], app_id: str) -> Any:
-    """The admin's sealed approval (授权书) of a join, by the enterprise signing key."""
-    leaf = x509.load_pem_x509_certificates(claimed["signing_chain_pem"].encode())[0]
-    statement = LetterStatement.new(LetterKind.JOIN_APPROVAL, USCC, app_id, now=int(api.clock()))
-    sealed = seal_with_key(statement, keys.signing, leaf.public_bytes(Encoding.DER))
-    return {
-        "statement": base64.b64encode(sealed.statement).decode(),
-        "signature": base64.b64encode(sealed.signature).decode(),
-        "certificate": leaf.public_bytes(Encoding.PEM).decode(),
-    }
-
-
 def test_join_needs_the_admin_then_admin_transfer(api: AppApi) -> None:
     alice = api.person(ALICE)
     keys = Keys.new()
@@ -95,7 +79,10 @@ def test_join_needs_the_admin_then_admin_transfer(api: AppApi) -> None:
     url = f"/v1/applications/{join['id']}/admin-review"
     problem(api.http.post(url, json={"approve": True}, headers=bob), 404, "APPLICATION_NOT_FOUND")
     problem(api.http.post(url, json={"approve": True}, headers=alice), 422, "LETTER_REQUIRED")
-    sealed = {"approve": True, "letter": _join_letter(api, keys, claimed, join["id"])}
+    sealed = {
+        "approve": True,
+        "letter": join_letter(api, keys, claimed["signing_chain_pem"], join["id"]),
+    }
     assert api.http.post(url, json=sealed, headers=alice).json()["state"] == "submitted"
     staff = issue(api, bob, join["id"], Keys.new())
     assert "join_approved" in messages(api, bob)
