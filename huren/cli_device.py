@@ -315,7 +315,7 @@ def scan(
             for c in offered:
                 mark = "x" if c.fingerprint in chosen else " "
                 own = " (this device)" if c.own else ""
-                console.print(f"  [{mark}] {c.fingerprint} {c.name}{own}")
+                console.print(f"  [{mark}] {c.fingerprint} {c.name}{own}", markup=False)
         decision = approve if approve is not None else typer.confirm("Approve?", default=False)
         if decision and scanned.action == "encrypt":
             answer = bid.choose(
