@@ -324,3 +324,56 @@ def test_seal_round_trip_and_tamper(tmp_path: Path) -> None:
         bid_wire.open_from_device(hall, device_public, box, aad + b"x")
     with pytest.raises(bid_wire.SealOpenFailed):
         bid_wire.open_from_device(hall, device_public, bytes([box[0] ^ 1]) + box[1:], aad)
+
+
+def test_the_pki_directory_lists_an_enterprises_signed_encryption_certificates(
+    world: World,
+) -> None:
+    """The node's default EncryptionDirectory reads what its CAs issued: encryption
+    certificates with DER, signed or later, whose subject names the USCC."""
+    from sqlmodel import Session
+
+    from huren.node.db.pki_tables import IssuanceState, PkiIssuedCertificate
+    from huren.node.scan.bid_answers import PkiDirectory
+    from huren.registry.types import KeyUsage
+    from tests.api.scan.conftest import USCC
+
+    engine = world.env.services.engine
+    rows = [
+        ("a1", KeyUsage.ENCRYPTION, IssuanceState.COMMITTED, USCC, world.alice.encryption_der),
+        ("a2", KeyUsage.ENCRYPTION, IssuanceState.RESERVED, USCC, None),
+        ("a3", KeyUsage.SIGNING, IssuanceState.COMMITTED, USCC, world.alice.signing_der),
+        ("a4", KeyUsage.ENCRYPTION, IssuanceState.SIGNED, "91330100MA27XL0E2Y", world.foreign_der),
+    ]
+    with Session(engine) as session:
+        for serial, usage, state, uscc, der in rows:
+            subject = f'{{"kind": "enterprise", "name": "e", "uscc": "{uscc}"}}'
+            session.add(
+                PkiIssuedCertificate(
+                    serial=f"test-{serial}",
+                    ca_id="zjca",
+                    issuer_key_id=bytes(32),
+                    request_id=f"bid-scan-test-{serial}",
+                    state=state,
+                    approved_by="test",
+                    subject=subject,
+                    public_key=b"",
+                    kind=1,
+                    usage=int(usage),
+                    scope=1,
+                    holder=bytes(32),
+                    not_before=0,
+                    not_after=1,
+                    created_at=0,
+                    der=der,
+                )
+            )
+        session.commit()
+    try:
+        assert PkiDirectory(engine).encryption_certificates(USCC) == [world.alice.encryption_der]
+    finally:
+        with Session(engine) as session:
+            for serial, *_ in rows:
+                row = session.get(PkiIssuedCertificate, f"test-{serial}")
+                session.delete(row)
+            session.commit()
