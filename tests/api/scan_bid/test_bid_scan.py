@@ -377,3 +377,35 @@ def test_the_pki_directory_lists_an_enterprises_signed_encryption_certificates(
                 row = session.get(PkiIssuedCertificate, f"test-{serial}")
                 session.delete(row)
             session.commit()
+
+
+def test_a_decrypt_answer_needs_a_certificate_recognized_for_decrypt(world: World) -> None:
+    import hashlib
+
+    entries = [
+        {"fingerprint": hashlib.sha256(der).hexdigest(), "enc": "cd" * 32}
+        for der in (world.unrecorded_der, world.alice.encryption_der)
+    ]
+    params = {
+        "tender_id": TENDER,
+        "title": TITLE,
+        "file_id": "00" * 16,
+        "recipients": entries,
+        "hall_public_key": X25519PrivateKey.generate().public_key().public_bytes_raw().hex(),
+    }
+    response = world.env.http.post(
+        "/v1/scan/requests",
+        json={"action": "decrypt", "params": params},
+        headers=world.env.headers(PLATFORM),
+    )
+    created = response.json()
+    refused = _post_decryption(world, created, world.unrecorded_der)
+    assert (
+        refused.status_code == 403 and refused.json()["code"] == "SCAN_CERTIFICATE_NOT_RECOGNIZED"
+    )
+    assert world.tool.wait(created["request_id"], 0)["status"] == "pending"
+    # a recognized recipient's answer is recorded (the node cannot tell a box from noise)
+    ok = _post_decryption(world, created, world.alice.encryption_der)
+    assert ok.status_code == 200 and ok.json()["status"] == "approved"
+    view = world.tool.wait(created["request_id"], 0)
+    assert view["fingerprint"] == world.alice.encryption_fp
