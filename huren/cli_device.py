@@ -287,8 +287,18 @@ def scan(
     fingerprint: Annotated[str | None, typer.Option(help="the certificate to use")] = None,
     home: Home = DEFAULT_HOME,
     server: Server = DEFAULT_SERVER,
+    recipient: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="(encrypt) an offered encryption certificate to encrypt to, SHA-256 (repeat; "
+            "default: this device's own)"
+        ),
+    ] = None,
 ) -> None:
-    """Show what a scanned code asks to sign, then approve (with the PIN) or deny it."""
+    """Show what a scanned code asks to sign, then approve (with the PIN) or deny it. A bid
+    tool's code (encrypt) lists the enterprise's encryption certificates to choose from; an
+    opening hall's (decrypt) opens this device's entry of the bid file for the hall."""
+    from huren.device.bid_scan import BidScanDevice
     from huren.device.errors import DeviceError
     from huren.device.scan import ScanDevice
     from huren.node.keysplit.errors import KeysplitError
@@ -298,8 +308,26 @@ def scan(
         phone = ScanDevice(_device(home, server))
         scanned = phone.scan(payload)
         console.print(scanned.describe())
+        bid = BidScanDevice(phone)
+        if scanned.action == "encrypt":
+            offered = bid.candidates(scanned, enrolment_id=enrolment, fingerprint=fingerprint)
+            chosen = set(recipient or bid.own_encryption_certificates())
+            for c in offered:
+                mark = "x" if c.fingerprint in chosen else " "
+                own = " (this device)" if c.own else ""
+                console.print(f"  [{mark}] {c.fingerprint} {c.name}{own}", markup=False)
         decision = approve if approve is not None else typer.confirm("Approve?", default=False)
-        if decision:
+        if decision and scanned.action == "encrypt":
+            answer = bid.choose(
+                scanned,
+                pin=_pin_now(),
+                recipients=recipient or None,
+                enrolment_id=enrolment,
+                fingerprint=fingerprint,
+            )
+        elif decision and scanned.action == "decrypt":
+            answer = bid.decrypt(scanned, pin=_pin_now())
+        elif decision:
             answer = phone.approve(
                 scanned, pin=_pin_now(), enrolment_id=enrolment, fingerprint=fingerprint
             )

@@ -59,6 +59,7 @@ from huren.api.routers import (
     recognition,
     recovery,
     scan,
+    scan_bid,
     seals,
     zones,
 )
@@ -100,6 +101,7 @@ def create_app(node: NodeServices) -> FastAPI:
         app.include_router(module.router)
     app.include_router(cosigner_sessions.router)
     app.include_router(scan.router)
+    app.include_router(scan_bid.router)
     billing.install(app, node)
     app.include_router(billing.router)
     console.install(app, node)

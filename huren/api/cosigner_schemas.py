@@ -78,7 +78,7 @@ class SignStartIn(Strict):
     enrolment_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
     fingerprint: FingerprintText
     platform: PlatformIdText
-    action: Literal["login", "sign", "seal"] = "sign"
+    action: Literal["login", "sign", "seal", "encrypt"] = "sign"
     message: B64 = Field(description="what is signed: a digest, a challenge, signed attributes")
     session_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")] | None = Field(
         default=None, description="a signing session of this key: no PIN proof needed"

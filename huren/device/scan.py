@@ -58,6 +58,13 @@ class ScannedRequest:
             lines.append(f"seal on PDF: {c.get('title')} ({c.get('pdf_bytes')} bytes)")
             lines.append(f"SHA-256: {c.get('pdf_sha256')}")
             lines.append(f"page {int(c.get('page', 0)) + 1} at ({c.get('x')}, {c.get('y')})")
+        if self.action in ("encrypt", "decrypt"):
+            c = self.content
+            what = "encrypt a bid file for" if self.action == "encrypt" else "open the bid file of"
+            lines.append(f"{what} tender {c.get('tender_id')}: {c.get('title')}")
+            if self.action == "decrypt":
+                lines.append(f"file id {c.get('file_id')}")
+                lines.append(f"{len(c.get('recipients') or [])} recipient certificate(s)")
         if self.bind_name or self.bind_uscc:
             lines.append(f"for enterprise {self.bind_name or ''} {self.bind_uscc or ''}".rstrip())
         lines.append(f"expires at {self.expires_at}")
@@ -82,6 +89,10 @@ def expected_message(
         if not isinstance(content.get("pdf_sha256"), str):
             raise ProtocolViolation("a seal request without the PDF's digest")
         return b""  # known once the certificate is presented: check_seal_attributes
+    if action in ("encrypt", "decrypt"):
+        if not isinstance(content.get("tender_id"), str):
+            raise ProtocolViolation(f"an {action} request without its tender")
+        return b""  # not signed as shown: huren.device.bid_scan answers these
     raise ProtocolViolation(f"this device does not know the action {action!r}")
 
 

@@ -264,6 +264,10 @@ ACCESS: dict[tuple[str, str], Row] = {
     ("GET", "/v1/scan/requests/{request_id}/document"): PLATFORM_ONLY,
     ("POST", "/v1/scan/device/requests/{request_id}/certificate"): PUBLIC,
     ("GET", "/v1/scan/device/sessions/{session_id}/pending"): DEVICE_SIGNED,
+    # bid scan kinds (encrypt, decrypt): the QR nonce is the capability, as for /answer
+    ("POST", "/v1/scan/device/requests/{request_id}/candidates"): PUBLIC,
+    ("POST", "/v1/scan/device/requests/{request_id}/recipients"): PUBLIC,
+    ("POST", "/v1/scan/device/requests/{request_id}/decryption"): PUBLIC,
     ("POST", "/v1/cosigner/signing-sessions"): DEVICE_SIGNED,
     ("GET", "/v1/cosigner/signing-sessions"): DEVICE_SIGNED,
     ("POST", "/v1/cosigner/signing-sessions/{session_id}/open"): DEVICE_SIGNED,

@@ -56,7 +56,8 @@ ENROLMENT_TTL_S = 600
 SIGNING_TTL_S = 120
 MAX_MESSAGE = 4096
 MAX_PENDING = 10_000
-ACTIONS = {"login": Right.LOGIN, "sign": Right.SIGN, "seal": Right.SEAL}
+# encrypt: the holder signs its choice of a bid file's recipients (huren.node.scan.bid_wire)
+ACTIONS = {"login": Right.LOGIN, "sign": Right.SIGN, "seal": Right.SEAL, "encrypt": Right.SIGN}
 
 Clock = Callable[[], int]
 T = TypeVar("T")

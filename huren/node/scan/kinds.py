@@ -105,6 +105,9 @@ class BaseKind:
     """Defaults: the message is known at creation, nothing but the signature is returned."""
 
     needs_certificate = False
+    #: answered through its own path, never ``ScanService.approve`` (encrypt, decrypt:
+    #: huren.node.scan.bid_answers)
+    own_answer = False
 
     def with_certificate(
         self,

@@ -32,6 +32,7 @@ from huren.node.db.engine import write_session
 from huren.node.db.scan_tables import ScanRequestRow
 from huren.node.recognition import IndexCache, RecognitionError, recognize
 from huren.node.scan import (
+    bid_kinds,  # noqa: F401 - registers the encrypt and decrypt kinds
     seal_kind,  # noqa: F401 - registers the seal kind
     sessions,
     verify,
@@ -321,6 +322,8 @@ class ScanService:
         fingerprint: bytes | None,
     ) -> None:
         kind = kind_of(row.action)
+        if getattr(kind, "own_answer", False):
+            raise InvalidScanRequest(f"a {row.action} request is answered by its own route")
         if kind.needs_certificate and (row.certificate != der or row.state_blob is None):
             raise InvalidScanRequest("present this certificate first, then sign what it gives")
         certificate = self._checked_certificate(session, row, der, fingerprint, now)
