@@ -197,8 +197,8 @@ def home(request: Request, platform_id: str) -> HTMLResponse:
 def logout(
     request: Request, platform_id: str, csrf: Annotated[str | None, Form()] = None
 ) -> Response:
+    require_form(request, site_of(request), csrf)
     site, platform = acting(request, platform_id)
-    require_form(request, site, csrf)
     response = RedirectResponse(f"/platform/{platform}/", 303)
     response.delete_cookie(SESSION_COOKIE, path=f"/platform/{platform}", httponly=True,
                            samesite="strict")  # fmt: skip
@@ -237,8 +237,8 @@ async def sign_start(
     csrf: Annotated[str | None, Form()] = None,
 ) -> Response:
     """扫码签名: the document's SHA-256 (computed here from the upload, or given) signed."""
+    browser = require_form(request, site_of(request), csrf)
     site, platform = acting(request, platform_id)
-    browser = require_form(request, site, csrf)
     content = None if document is None or not document.filename else await document.read()
     digest = digest_sha256.strip().lower()
     if content is not None:
@@ -262,7 +262,7 @@ def seal_form(request: Request, platform_id: str) -> HTMLResponse:
 async def seal_start(
     request: Request,
     platform_id: str,
-    document: Annotated[UploadFile, File()],
+    document: Annotated[UploadFile | None, File()] = None,
     title: Annotated[str, Form(max_length=200)] = "",
     page: Annotated[int, Form(ge=0, le=9999)] = 0,
     x: Annotated[int, Form(ge=0, le=5000)] = SEAL_X,
@@ -270,11 +270,15 @@ async def seal_start(
     csrf: Annotated[str | None, Form()] = None,
 ) -> Response:
     """扫码签章: the uploaded PDF sealed where the form says once the holder approves."""
+    browser = require_form(request, site_of(request), csrf)
     site, platform = acting(request, platform_id)
-    browser = require_form(request, site, csrf)
-    pdf = await document.read(MAX_UPLOAD + 1)
-    title = title.strip() or document.filename or "document"
-    error = "the PDF is larger than 900 KiB" if len(pdf) > MAX_UPLOAD else None
+    pdf = b"" if document is None else await document.read(MAX_UPLOAD + 1)
+    title = title.strip() or (document.filename if document else None) or "document"
+    error = None
+    if not pdf:
+        error = "choose a PDF to seal"
+    elif len(pdf) > MAX_UPLOAD:
+        error = "the PDF is larger than 900 KiB"
     if error is None:
         params = {"pdf": base64.b64encode(pdf).decode(), "title": title, "page": page,
                   "x": x, "y": y}  # fmt: skip
@@ -376,8 +380,8 @@ def page_refresh(
     request: Request, platform_id: str, token: str, csrf: Annotated[str | None, Form()] = None
 ) -> Response:
     """A new request like the page's (a new code and expiry); the old one is left to expire."""
+    require_form(request, site_of(request), csrf)
     page = page_of(request, platform_id, token)
-    require_form(request, page.site, csrf)
     view = _view(request, page)
     kind = page_kind(view.action)
     if kind is None:
@@ -394,8 +398,8 @@ def page_complete(
     request: Request, platform_id: str, token: str, csrf: Annotated[str | None, Form()] = None
 ) -> Response:
     """(login) Sign the browser in as the approved login's certificate holder."""
+    require_form(request, site_of(request), csrf)
     page = page_of(request, platform_id, token)
-    require_form(request, page.site, csrf)
     view = _view(request, page)
     signer = signer_of(view)
     if view.action != "login" or view.status != "approved" or signer is None:
