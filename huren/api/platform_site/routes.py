@@ -198,7 +198,7 @@ def logout(
     request: Request, platform_id: str, csrf: Annotated[str | None, Form()] = None
 ) -> Response:
     require_form(request, site_of(request), csrf)
-    site, platform = acting(request, platform_id)
+    _, platform = acting(request, platform_id)
     response = RedirectResponse(f"/platform/{platform}/", 303)
     response.delete_cookie(SESSION_COOKIE, path=f"/platform/{platform}", httponly=True,
                            samesite="strict")  # fmt: skip
