@@ -404,6 +404,10 @@ def page_complete(
     signer = signer_of(view)
     if view.action != "login" or view.status != "approved" or signer is None:
         raise PageRefused(409, "LOGIN_NOT_APPROVED", f"this login is {view.status}, not approved")
+    if view.answered_at is None or not page.site.use_login(
+        view.request_id, view.answered_at, _scan(request).clock()
+    ):
+        raise PageRefused(409, "LOGIN_USED", "this login was used or is too old: scan again")
     now = page.site.now()
     who = SignedIn(
         page.platform, signer["subject"], signer["common_name"], signer["enterprise"],

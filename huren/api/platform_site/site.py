@@ -49,6 +49,8 @@ SESSION_COOKIE = "huren_platform_session"
 SESSION_TTL_S = 8 * 3600
 # A page stays readable this long after its request expired: the result, the sealed PDF.
 TOKEN_GRACE_S = 3600
+# An approved login signs a browser in once, within this long of the approval.
+LOGIN_COMPLETE_S = 120
 _TOKEN_KIND = "platform-page"
 
 
@@ -113,6 +115,7 @@ class PlatformSite:
         self.clock = clock
         self._keys: list[SecretStr] = []
         self._lock = threading.Lock()
+        self._used_logins: dict[str, int] = {}  # request id -> until when it is remembered
 
     @classmethod
     def for_node(
@@ -193,6 +196,21 @@ class PlatformSite:
         )
 
     # -- the platform's session -----------------------------------------------------------
+
+    def use_login(self, request_id: str, answered_at: int, now: int) -> bool:
+        """True once for an approved login, within ``LOGIN_COMPLETE_S`` of its approval: a
+        resent form (the back button after logging out) signs no one in again. Remembered
+        in this process for the window; the window bounds it across processes. ``now`` on
+        the scan service's clock (``answered_at`` is)."""
+        if now > answered_at + LOGIN_COMPLETE_S:
+            return False
+        with self._lock:
+            for old in [r for r, until in self._used_logins.items() if until < now]:
+                del self._used_logins[old]
+            if request_id in self._used_logins:
+                return False
+            self._used_logins[request_id] = answered_at + LOGIN_COMPLETE_S
+        return True
 
     def session_value(self, signed_in: SignedIn) -> str:
         return self.signer.sign(f"{SESSION_COOKIE}:{signed_in.platform_id}", signed_in.to_json())

@@ -12,7 +12,12 @@ import httpx
 from cryptography import x509
 from fastapi.testclient import TestClient
 
-from huren.api.platform_site.site import BROWSER_COOKIE, SESSION_COOKIE, TOKEN_GRACE_S
+from huren.api.platform_site.site import (
+    BROWSER_COOKIE,
+    LOGIN_COMPLETE_S,
+    SESSION_COOKIE,
+    TOKEN_GRACE_S,
+)
 from tests.api.cosigner.support import PIN
 from tests.api.platform_pages.conftest import csrf_of, open_page, payload_of
 from tests.api.scan.conftest import ENTERPRISE, USCC, World
@@ -62,6 +67,17 @@ def test_scan_to_log_in_signs_the_browser_in(world: World, browser: TestClient) 
 
     out = browser.post("/platform/alliance/logout", data={"csrf": csrf_of(home.text)})
     assert 'id="signed-out"' in out.text
+    again = browser.post(path + "/complete", data={"csrf": csrf_of(approved.text)})
+    assert again.status_code == 409 and _code(again) == "LOGIN_USED"  # the form resent
+
+
+def test_an_approved_login_is_completed_soon_or_never(world: World, browser: TestClient) -> None:
+    path, page = _login_page(browser)
+    world.phone.approve(world.phone.scan(payload_of(page.text)), pin=PIN)
+    world.clock.now += LOGIN_COMPLETE_S + 1
+    late = browser.post(path + "/complete", data={"csrf": csrf_of(page.text)})
+    assert late.status_code == 409 and _code(late) == "LOGIN_USED"
+    assert SESSION_COOKIE not in browser.cookies
 
 
 def test_a_page_is_its_browsers_and_its_platforms(world: World, browser: TestClient) -> None:
