@@ -31,7 +31,7 @@ def install(app: FastAPI, node: NodeServices) -> PlatformSite:
     """Mount the pages; in dev, act for the node's demo platform."""
     templates = Jinja2Templates(directory=str(ROOT / "templates"))
     settings = node.settings
-    site = PlatformSite.for_node(node.engine, settings.admin_api_key, templates)
+    site = PlatformSite.for_node(node.engine, getattr(settings, "admin_api_key", None), templates)
     demo_key = getattr(node, "demo_api_key", None)
     if getattr(settings, "env", None) == "dev" and demo_key:
         site.add_key(demo_key)

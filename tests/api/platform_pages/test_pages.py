@@ -17,7 +17,11 @@ from huren.api.platform_site.site import (
     LOGIN_COMPLETE_S,
     SESSION_COOKIE,
     TOKEN_GRACE_S,
+    PlatformSite,
 )
+from huren.node import demo, platform_keys
+from huren.node.db.engine import write_session
+from tests.api.conftest import NOW
 from tests.api.cosigner.support import PIN
 from tests.api.platform_pages.conftest import csrf_of, open_page, payload_of
 from tests.api.scan.conftest import ENTERPRISE, USCC, World
@@ -221,3 +225,24 @@ def test_pages_are_off_without_the_site(world: World, browser: TestClient) -> No
         assert response.status_code == 404
     finally:
         app.state.platform_site = site  # type: ignore[attr-defined]
+
+
+def test_a_revoked_key_stops_the_site_acting(
+    world: World, site: PlatformSite, browser: TestClient
+) -> None:
+    engine = world.env.services.engine
+    center = demo.center_account("jiaxing").address
+    with write_session(engine) as session:
+        issued = platform_keys.issue_key(session, "jiaxing-ggzy", center=center, now=NOW)
+    site.add_key(issued.key)
+    page = browser.get("/platform/jiaxing-ggzy/login", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith(
+        "/platform/jiaxing-ggzy/pages/"
+    )
+    alliance_path, _ = _login_page(browser)  # alliance's page under jiaxing-ggzy: no page
+    moved = alliance_path.replace("/platform/alliance/", "/platform/jiaxing-ggzy/")
+    assert _code(browser.get(moved)) == "UNKNOWN_PAGE"
+    with write_session(engine) as session:
+        platform_keys.revoke_key(session, issued.info.key_id, now=NOW + 1)
+    gone = browser.get("/platform/jiaxing-ggzy/login", follow_redirects=False)
+    assert gone.status_code == 404 and _code(gone) == "UNKNOWN_PLATFORM"
