@@ -34,6 +34,7 @@ async function longPoll(scan) {
         cache: "no-store",
       });
       if (response.ok && settled(await response.json())) break;
+      if (response.status >= 400 && response.status < 500) break; // refused: the page says why
       if (!response.ok) await new Promise((done) => window.setTimeout(done, 3000));
     } catch (error) {
       await new Promise((done) => window.setTimeout(done, 3000)); // offline for now
