@@ -1,7 +1,7 @@
 """The demo platform site's routes (``/platform/{platform_id}/…``): see ``site`` and
 docs/platform-pages.md.
 
-Pages render server-side; ``/static/platform/platform.js`` adds the countdown and waits for
+Pages render server-side; ``/platform-static/platform.js`` adds the countdown and waits for
 the answer (server-sent events, long-poll as a fallback) and reloads the page when the
 request's state changes. Refusals are pages with a status and a ``data-code``.
 """
@@ -11,11 +11,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import (
@@ -28,160 +26,32 @@ from fastapi.responses import (
 from starlette.concurrency import run_in_threadpool
 
 from huren.api.platform_site.kinds import page_kind, result_of, signer_of
-from huren.api.platform_site.site import (
-    BROWSER_COOKIE,
-    SESSION_COOKIE,
-    SESSION_TTL_S,
-    PageToken,
-    PlatformSite,
-    SignedIn,
+from huren.api.platform_site.pages import (
+    PageRefused,
+    acting,
+    browser_of,
+    page_of,
+    refused,
+    render,
+    require_form,
+    scan_of,
+    set_browser_cookie,
+    site_of,
+    start,
+    status_json,
+    view_of,
 )
-from huren.api.routers.scan import get_scan
+from huren.api.platform_site.site import SESSION_COOKIE, SESSION_TTL_S, SignedIn
 from huren.node.scan import qr
 from huren.node.scan.errors import ScanError
-from huren.node.scan.service import ScanRequest, ScanService
 
-__all__ = ["PageRefused", "router"]
+__all__ = ["PageRefused", "refused", "router"]
 
 router = APIRouter(prefix="/platform/{platform_id}", include_in_schema=False)
-PLATFORM = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
 MAX_UPLOAD = 900 * 1024  # under the node's 1 MiB body limit, with the form around it
 SSE_MAX_S = 600.0
 SSE_KEEPALIVE_S = 15.0
 SEAL_X, SEAL_Y = 400, 60  # a seal's default place: lower right of an A4 page
-
-
-class PageRefused(Exception):
-    """A refusal shown as a page (status, machine-readable code, message)."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-
-
-def site_of(request: Request) -> PlatformSite:
-    site: PlatformSite | None = getattr(request.app.state, "platform_site", None)
-    if site is None:
-        raise PageRefused(404, "PLATFORM_PAGES_OFF", "the platform pages are off on this node")
-    return site
-
-
-def acting(request: Request, platform_id: str) -> tuple[PlatformSite, str]:
-    """The site and the platform it acts for (a key it holds), or a 404 page."""
-    site = site_of(request)
-    platform = None if not PLATFORM.fullmatch(platform_id) else site.acting_platform(platform_id)
-    if platform is None:
-        raise PageRefused(404, "UNKNOWN_PLATFORM", f"no pages for platform {platform_id!r} here")
-    return site, platform
-
-
-def browser_of(request: Request) -> str | None:
-    value = request.cookies.get(BROWSER_COOKIE)
-    return value if value and re.fullmatch(r"[A-Za-z0-9_-]{20,64}", value) else None
-
-
-def render(
-    request: Request,
-    site: PlatformSite,
-    template: str,
-    context: dict[str, Any],
-    *,
-    status_code: int = 200,
-) -> HTMLResponse:
-    """A page; sets the browser cookie when the browser has none yet."""
-    browser = browser_of(request)
-    fresh = browser is None
-    if browser is None:
-        browser = site.new_browser()
-    full = {"csrf": site.csrf(browser), "now": site.now(), **context}
-    response = site.templates.TemplateResponse(request, template, full, status_code=status_code)
-    if fresh:
-        set_browser_cookie(response, request, browser)
-    secure_headers(response)
-    return response
-
-
-def set_browser_cookie(response: Response, request: Request, browser: str) -> None:
-    response.set_cookie(
-        BROWSER_COOKIE, browser, path="/platform", httponly=True, samesite="strict",
-        secure=request.url.scheme == "https",
-    )  # fmt: skip
-
-
-def secure_headers(response: Response) -> None:
-    # Our own files only (the QR is an image from this site); no inline script or style.
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "connect-src 'self'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'"
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["Cache-Control"] = "no-store"
-
-
-def require_form(request: Request, site: PlatformSite, csrf: str | None) -> str:
-    """The browser of a state-changing form: its cookie and the form value derived from it."""
-    browser = browser_of(request)
-    if browser is None or not site.check_csrf(browser, csrf):
-        raise PageRefused(403, "FORM_REFUSED", "this form was not sent from this site's page")
-    return browser
-
-
-@dataclass(frozen=True, slots=True)
-class Page:
-    site: PlatformSite
-    platform: str
-    token: PageToken
-    browser: str
-
-
-def page_of(request: Request, platform_id: str, token: str) -> Page:
-    """The token's page: signed by this site, this platform's, and this browser's."""
-    site, platform = acting(request, platform_id)
-    found = site.page(token)
-    if found is None or found[0].platform_id != platform:
-        raise PageRefused(404, "UNKNOWN_PAGE", "no such page (or it is too old): start again")
-    page, binding = found
-    browser = browser_of(request)
-    if browser is None or not site.bound_to(binding, browser):
-        raise PageRefused(403, "OTHER_BROWSER", "this page belongs to another browser")
-    return Page(site, platform, page, browser)
-
-
-def _scan(request: Request) -> ScanService:
-    return get_scan(request)
-
-
-def _view(request: Request, page: Page) -> ScanRequest:
-    try:
-        return _scan(request).get(page.platform, page.token.request_id)
-    except ScanError as error:
-        raise PageRefused(404, "UNKNOWN_PAGE", str(error)) from None
-
-
-def start(
-    request: Request, site: PlatformSite, platform: str, browser: str, action: str,
-    params: dict[str, Any],
-) -> RedirectResponse:  # fmt: skip
-    """A new request of ``action`` as the platform, then its page."""
-    view = _scan(request).create(platform, action, params)
-    token = site.token(browser, platform, view.request_id, action, view.expires_at)
-    return RedirectResponse(f"/platform/{platform}/pages/{token}", 303)
-
-
-def status_json(request: Request, page: Page, view: ScanRequest) -> dict[str, Any]:
-    approved = view.status == "approved"
-    return {
-        "request_id": view.request_id,
-        "action": view.action,
-        "status": view.status,
-        "expires_at": view.expires_at,
-        "now": _scan(request).clock(),
-        "signer": signer_of(view) if approved else None,
-        "result": result_of(view) if approved else None,
-    }
-
 
 # -- the platform's home and its session ---------------------------------------------------
 
@@ -297,12 +167,12 @@ async def seal_start(
 def scan_page(request: Request, platform_id: str, token: str) -> HTMLResponse:
     """The request's page: the QR while pending, else its outcome."""
     page = page_of(request, platform_id, token)
-    view = _view(request, page)
+    view = view_of(request, page)
     kind = page_kind(view.action)
     base = f"/platform/{page.platform}/pages/{token}"
     context = {
         "platform": page.platform, "kind": kind, "view": view, "token": token, "base": base,
-        "scan_now": _scan(request).clock(), "signer": signer_of(view),
+        "scan_now": scan_of(request).clock(), "signer": signer_of(view),
         "result": result_of(view) if view.status == "approved" else None,
     }  # fmt: skip
     return render(request, page.site, "platform/scan.html", context)
@@ -319,7 +189,7 @@ async def page_status(
     page = page_of(request, platform_id, token)
     try:
         view = await run_in_threadpool(
-            _scan(request).wait, page.platform, page.token.request_id, wait
+            scan_of(request).wait, page.platform, page.token.request_id, wait
         )
     except ScanError as error:
         raise PageRefused(404, "UNKNOWN_PAGE", str(error)) from None
@@ -332,8 +202,8 @@ async def page_status(
 def page_events(request: Request, platform_id: str, token: str) -> Response:
     """Server-sent events: ``status`` now and on each change until final."""
     page = page_of(request, platform_id, token)
-    service = _scan(request)
-    first = _view(request, page)
+    service = scan_of(request)
+    first = view_of(request, page)
 
     def events() -> Iterator[str]:
         view, sent = first, ""
@@ -356,7 +226,7 @@ def page_events(request: Request, platform_id: str, token: str) -> Response:
 @router.get("/pages/{token}/qr.svg")
 def page_qr(request: Request, platform_id: str, token: str) -> Response:
     page = page_of(request, platform_id, token)
-    view = _view(request, page)
+    view = view_of(request, page)
     response = Response(qr.svg(view.payload, scale=6), media_type="image/svg+xml")
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -367,7 +237,7 @@ def page_document(request: Request, platform_id: str, token: str) -> Response:
     """The sealed PDF of an approved seal page, as a download."""
     page = page_of(request, platform_id, token)
     try:
-        pdf = _scan(request).document(page.platform, page.token.request_id)
+        pdf = scan_of(request).document(page.platform, page.token.request_id)
     except ScanError:
         raise PageRefused(404, "NO_DOCUMENT", "no sealed document for this page (yet)") from None
     name = f"sealed-{page.token.request_id[:12]}.pdf"
@@ -382,12 +252,12 @@ def page_refresh(
     """A new request like the page's (a new code and expiry); the old one is left to expire."""
     require_form(request, site_of(request), csrf)
     page = page_of(request, platform_id, token)
-    view = _view(request, page)
+    view = view_of(request, page)
     kind = page_kind(view.action)
     if kind is None:
         raise PageRefused(409, "NOT_REFRESHABLE", f"a {view.action} page cannot be refreshed")
     try:
-        params = kind.again(_scan(request).engine, view)
+        params = kind.again(scan_of(request).engine, view)
     except LookupError as error:
         raise PageRefused(409, "NOT_REFRESHABLE", str(error)) from None
     return start(request, page.site, page.platform, page.browser, view.action, params)
@@ -400,12 +270,12 @@ def page_complete(
     """(login) Sign the browser in as the approved login's certificate holder."""
     require_form(request, site_of(request), csrf)
     page = page_of(request, platform_id, token)
-    view = _view(request, page)
+    view = view_of(request, page)
     signer = signer_of(view)
     if view.action != "login" or view.status != "approved" or signer is None:
         raise PageRefused(409, "LOGIN_NOT_APPROVED", f"this login is {view.status}, not approved")
     if view.answered_at is None or not page.site.use_login(
-        view.request_id, view.answered_at, _scan(request).clock()
+        view.request_id, view.answered_at, scan_of(request).clock()
     ):
         raise PageRefused(409, "LOGIN_USED", "this login was used or is too old: scan again")
     now = page.site.now()
@@ -420,13 +290,3 @@ def page_complete(
         secure=request.url.scheme == "https",
     )  # fmt: skip
     return response
-
-
-async def refused(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, PageRefused)
-    site = getattr(request.app.state, "platform_site", None)
-    if site is None or request.url.path.endswith(("/status", "/events")):
-        body = {"code": exc.code, "detail": str(exc)}
-        return JSONResponse(body, status_code=exc.status, headers={"Cache-Control": "no-store"})
-    context = {"code": exc.code, "message": str(exc), "platform": None}
-    return render(request, site, "platform/problem.html", context, status_code=exc.status)
