@@ -34,7 +34,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from huren.api import console, problems
+from huren.api import console, platform_site, problems
 from huren.api.deps import NodeServices, install_state
 from huren.api.query_guard import SingleQueryValues
 from huren.api.routers import (
@@ -105,6 +105,7 @@ def create_app(node: NodeServices) -> FastAPI:
     billing.install(app, node)
     app.include_router(billing.router)
     console.install(app, node)
+    platform_site.install(app, node)
     app.state.account_services = getattr(node, "account_services", None)
     for router in (auth.router, auth.dev_router, account.router, identity.router):
         app.include_router(router)

@@ -104,6 +104,10 @@ CA_REVIEW: Row = row(accounts="403", center=ALLOWED, platform="403", ca_operator
 # Pages of a CA's operators alone (the review queue): the center operator is refused too.
 CA_OPERATOR_ONLY: Row = row(**_CONSOLE | {"center": "403", "ca_operator": ALLOWED})
 
+# The demo platform pages' forms: the browser's page cookie and the form token derived from it
+# (tests/api/platform_pages); no key or token is one, so every caller here is refused (403).
+PAGE_FORM: Row = dict.fromkeys(CALLERS, "403")
+
 ACCESS: dict[tuple[str, str], Row] = {
     # health and the API's own description
     ("GET", "/v1/health"): PUBLIC,
@@ -268,6 +272,23 @@ ACCESS: dict[tuple[str, str], Row] = {
     ("POST", "/v1/scan/device/requests/{request_id}/candidates"): PUBLIC,
     ("POST", "/v1/scan/device/requests/{request_id}/recipients"): PUBLIC,
     ("POST", "/v1/scan/device/requests/{request_id}/decryption"): PUBLIC,
+    # the demo platform's scan pages (HTML, docs/platform-pages.md): no key or token is
+    # theirs; pages are public, a page's routes take its signed token (an unknown one is a
+    # 404: no page), a form takes the browser's page cookie and the token derived from it
+    ("GET", "/platform/{platform_id}/"): PUBLIC,
+    ("GET", "/platform/{platform_id}/login"): PUBLIC,
+    ("GET", "/platform/{platform_id}/sign"): PUBLIC,
+    ("GET", "/platform/{platform_id}/seal"): PUBLIC,
+    ("POST", "/platform/{platform_id}/sign"): PAGE_FORM,
+    ("POST", "/platform/{platform_id}/seal"): PAGE_FORM,
+    ("POST", "/platform/{platform_id}/logout"): PAGE_FORM,
+    ("GET", "/platform/{platform_id}/pages/{token}"): PUBLIC,
+    ("GET", "/platform/{platform_id}/pages/{token}/status"): PUBLIC,
+    ("GET", "/platform/{platform_id}/pages/{token}/events"): PUBLIC,
+    ("GET", "/platform/{platform_id}/pages/{token}/qr.svg"): PUBLIC,
+    ("GET", "/platform/{platform_id}/pages/{token}/document"): PUBLIC,
+    ("POST", "/platform/{platform_id}/pages/{token}/refresh"): PAGE_FORM,
+    ("POST", "/platform/{platform_id}/pages/{token}/complete"): PAGE_FORM,
     ("POST", "/v1/cosigner/signing-sessions"): DEVICE_SIGNED,
     ("GET", "/v1/cosigner/signing-sessions"): DEVICE_SIGNED,
     ("POST", "/v1/cosigner/signing-sessions/{session_id}/open"): DEVICE_SIGNED,
