@@ -4,14 +4,17 @@ Starlette's test client; the browser tests start a real node instead (``test_bro
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 
 from huren.api.console.deps import ConsoleState
 from tests.api.conftest import ADMIN_KEY, ApiEnv, _api_template, env  # noqa: F401
+from tests.support.browser import SCREENSHOTS, TIMEOUT_MS, chromium
 
 _CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -58,3 +61,26 @@ def platform(env: ApiEnv) -> TestClient:  # noqa: F811
     client = TestClient(env.http.app)
     assert sign_in(client, env.keys["jiaxing-ggzy"]).status_code == 303
     return client
+
+
+# The browser tests' Chromium: one profile and browser per module, a fresh page (no cookies)
+# per test. A module may override ``page`` (the platform pages collect console errors).
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        context = chromium(playwright, tmp_path_factory.mktemp("chromium-profile"))
+        context.set_default_timeout(TIMEOUT_MS)
+        expect.set_options(timeout=TIMEOUT_MS)
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(browser: BrowserContext) -> Iterator[Page]:
+    browser.clear_cookies()
+    page = browser.new_page()
+    yield page
+    page.close()

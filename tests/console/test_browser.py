@@ -13,43 +13,21 @@ from pathlib import Path
 
 import pytest
 from eth_account.signers.local import LocalAccount
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from huren.node import demo
 from huren.registry.client import RegistryClient
 from huren.registry.types import Scope
 from tests.api.conftest import cert_input, fp, make_x509
-from tests.support.browser import ServedNode, chromium, serve_node
+from tests.support.browser import SCREENSHOTS, ServedNode, serve_node
 
 pytestmark = pytest.mark.browser
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-TIMEOUT_MS = 15_000  # a busy two-core machine: the feed polls every second
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedNode]:
     with serve_node(tmp_path_factory.mktemp("console-node")) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        context = chromium(playwright, tmp_path_factory.mktemp("chromium-profile"))
-        context.set_default_timeout(TIMEOUT_MS)
-        expect.set_options(timeout=TIMEOUT_MS)
-        yield context
-        context.close()
-
-
-@pytest.fixture
-def page(browser: BrowserContext) -> Iterator[Page]:
-    browser.clear_cookies()
-    page = browser.new_page()
-    yield page
-    page.close()
 
 
 def shot(page: Page, name: str) -> None:

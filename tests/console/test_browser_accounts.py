@@ -18,7 +18,7 @@ from typing import cast
 import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy import delete
 from sqlmodel import col
 
@@ -32,10 +32,10 @@ from huren.registry.backend import ChainBackend
 from huren.registry.client import RegistryClient
 from huren.registry.types import CertificateKind, KeyUsage, RevocationReason, Scope
 from tests.api.conftest import cert_input, fp
-from tests.console.test_browser import SCREENSHOTS, TIMEOUT_MS, shot, sign_in
+from tests.console.test_browser import shot, sign_in
 from tests.node.audit.test_console_audit import GatedBackend
 from tests.node.pki.conftest import ENTERPRISE
-from tests.support.browser import ServedNode, chromium, serve_node
+from tests.support.browser import ServedNode, serve_node
 
 pytestmark = pytest.mark.browser
 
@@ -112,25 +112,6 @@ def granted(served: ServedNode, people: People) -> People:
     roles.grant(people.auditor, "auditor", None, "node-admin")
     roles.grant(people.ca_operator, "ca-operator", "zjca", "node-admin")
     return people
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        context = chromium(playwright, tmp_path_factory.mktemp("chromium-profile"))
-        context.set_default_timeout(TIMEOUT_MS)
-        expect.set_options(timeout=TIMEOUT_MS)
-        yield context
-        context.close()
-
-
-@pytest.fixture
-def page(browser: BrowserContext) -> Iterator[Page]:
-    browser.clear_cookies()
-    page = browser.new_page()
-    yield page
-    page.close()
 
 
 def test_the_center_operator_grants_roles(page: Page, served: ServedNode, people: People) -> None:

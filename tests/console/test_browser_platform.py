@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 from cryptography import x509
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import BrowserContext, Page, expect
 
 from huren.device.pin import TEST_PARAMS
 from huren.device.scan import ScanDevice
@@ -40,7 +40,7 @@ from tests.api.conftest import cert_input
 from tests.api.cosigner.support import PIN
 from tests.api.scan.conftest import ENTERPRISE, ROOT, USCC, enterprise_certificate
 from tests.node.esign.conftest import minimal_pdf
-from tests.support.browser import ServedNode, chromium, serve_node
+from tests.support.browser import ServedNode, serve_node
 
 pytestmark = pytest.mark.browser
 
@@ -130,17 +130,6 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
             yield Platform(served, scan, clock, phone)
         finally:
             http.close()
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        context = chromium(playwright, tmp_path_factory.mktemp("chromium-profile"))
-        context.set_default_timeout(TIMEOUT_MS)
-        expect.set_options(timeout=TIMEOUT_MS)
-        yield context
-        context.close()
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 from PIL import Image
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy import delete
 from sqlmodel import col
 
@@ -39,8 +39,8 @@ from huren.node.db.engine import write_session
 from huren.registry.client import RegistryClient
 from huren.registry.client_anchor import CheckpointKind
 from tests.api.conftest import cert_input, fp
-from tests.console.test_browser import SCREENSHOTS, TIMEOUT_MS, shot
-from tests.support.browser import ServedNode, chromium, serve_node
+from tests.console.test_browser import shot
+from tests.support.browser import ServedNode, serve_node
 
 pytestmark = pytest.mark.browser
 
@@ -123,25 +123,6 @@ def apply(served: ServedNode) -> tuple[str, str]:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedNode]:
     with serve_node(tmp_path_factory.mktemp("console-review-node")) as served:
         yield served
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        context = chromium(playwright, tmp_path_factory.mktemp("chromium-profile"))
-        context.set_default_timeout(TIMEOUT_MS)
-        expect.set_options(timeout=TIMEOUT_MS)
-        yield context
-        context.close()
-
-
-@pytest.fixture
-def page(browser: BrowserContext) -> Iterator[Page]:
-    browser.clear_cookies()
-    page = browser.new_page()
-    yield page
-    page.close()
 
 
 def operator_account(served: ServedNode, phone: str, ca_id: str) -> str:

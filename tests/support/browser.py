@@ -28,6 +28,8 @@ from huren.node.node import Node
 from huren.node.settings import Settings
 from tests.support.cluster import free_port
 
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+TIMEOUT_MS = 15_000  # a busy two-core machine: the console's feed polls every second
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = (
     "--headless",
