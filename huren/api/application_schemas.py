@@ -112,7 +112,10 @@ class AdminReviewIn(BaseModel):
     reason: str | None = Field(default=None, max_length=500)
     letter: LetterIn | None = Field(
         default=None,
-        description="an approval's sealed letter (授权书): join_approval for a join, staff_certificate for a staff member's certificate, renewal or re-application",
+        description=(
+            "an approval's sealed letter (授权书): join_approval for a join, "
+            "staff_certificate for a staff member's certificate, renewal or re-application"
+        ),
     )
 
 
