@@ -26,6 +26,7 @@ from huren.node.db.enterprises_tables import Enterprise, EnterpriseMember
 from huren.node.db.models import Certificate
 from tests.api.applications.conftest import ALICE, BOB, ENTERPRISE, USCC, AppApi, Keys, problem
 from tests.api.applications.test_flow import attach_all, claim, issue, messages, ocsp_status
+from tests.api.applications.test_kinds import _join_letter
 
 # Resident IDs with their GB 11643 check characters (computed with identity.checks' weights).
 CAROL = ("13800138003", "王五", "330402199001011230")
@@ -37,8 +38,14 @@ BASE = {"ca_id": "zjca", "platform_id": "jiaxing-ggzy", "validity_years": 1}
 UNIT_FEE = 30_000  # zjca, a new pair for one year, in billing's dev price list
 
 
-def _join(api: AppApi, admin: dict[str, str], who: tuple[str, str, str]) -> dict[str, Any]:
-    """``who`` joins the enterprise (the admin approves) and downloads a staff certificate."""
+def _join(
+    api: AppApi,
+    admin: dict[str, str],
+    sealing: tuple[Keys, dict[str, Any]],
+    who: tuple[str, str, str],
+) -> dict[str, Any]:
+    """``who`` joins the enterprise (the admin approves with a letter sealed by ``sealing``,
+    the enterprise certificate's keys and download) and downloads a staff certificate."""
     headers = api.person(who)
     body = {**BASE, "kind": "join_enterprise", "uscc": USCC, "person_name": who[1]}
     created = api.http.post("/v1/applications", json={**body, "id_number": who[2]}, headers=headers)
@@ -47,7 +54,9 @@ def _join(api: AppApi, admin: dict[str, str], who: tuple[str, str, str]) -> dict
     attach_all(api, headers, app_id)
     assert api.http.post(f"/v1/applications/{app_id}/submit", headers=headers).status_code == 200
     url = f"/v1/applications/{app_id}/admin-review"
-    assert api.http.post(url, json={"approve": True}, headers=admin).status_code == 200
+    letter = _join_letter(api, sealing[0], sealing[1], app_id)
+    approved = api.http.post(url, json={"approve": True, "letter": letter}, headers=admin)
+    assert approved.status_code == 200, approved.text
     return {"headers": headers, **issue(api, headers, app_id, Keys.new())}
 
 
@@ -56,9 +65,10 @@ def _enterprise(api: AppApi) -> dict[str, Any]:
     app_id = claim(api, alice)["id"]
     attach_all(api, alice, app_id)
     assert api.http.post(f"/v1/applications/{app_id}/submit", headers=alice).status_code == 200
-    admin_cert = issue(api, alice, app_id, Keys.new())
-    bob = _join(api, alice, BOB)
-    carol = _join(api, alice, CAROL)
+    keys = Keys.new()
+    admin_cert = issue(api, alice, app_id, keys)
+    bob = _join(api, alice, (keys, admin_cert), BOB)
+    carol = _join(api, alice, (keys, admin_cert), CAROL)
     return {"alice": alice, "admin_cert": admin_cert, "bob": bob, "carol": carol}
 
 
