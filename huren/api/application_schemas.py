@@ -111,7 +111,11 @@ class AdminReviewIn(BaseModel):
     approve: bool
     reason: str | None = Field(default=None, max_length=500)
     letter: LetterIn | None = Field(
-        default=None, description="an approval's sealed join_approval letter (授权书)"
+        default=None,
+        description=(
+            "an approval's sealed letter (授权书): join_approval for a join, "
+            "staff_certificate for a staff member's certificate, renewal or re-application"
+        ),
     )
 
 

@@ -104,7 +104,8 @@ def list_applications(
 
 @router.get("/staff-requests", response_model=list[ApplicationOut])
 def staff_requests(account: AccountDep, s: ServicesDep) -> list[ApplicationOut]:
-    """Staff requests (joins) awaiting you as their enterprise's admin."""
+    """Staff requests awaiting you as their enterprise's admin, oldest first: joins, and
+    staff members' certificates, renewals and re-applications (docs/applications.md)."""
     return [_out(v) for v in s.applications.admin_queue(account.id)]
 
 
@@ -158,8 +159,10 @@ def submit(application_id: AppId, account: AccountDep, s: ServicesDep) -> Applic
 def admin_review(
     application_id: AppId, body: AdminReviewIn, account: AccountDep, s: ServicesDep
 ) -> ApplicationOut:
-    """Approve (sealed: a ``join_approval`` letter naming this application, see
-    docs/enterprises.md) or reject (with a reason) a staff request."""
+    """Approve (sealed: a ``join_approval`` letter for a join, a ``staff_certificate``
+    letter for a certificate, renewal or re-application, naming this application; see
+    docs/enterprises.md) or reject (with a reason) a staff request. Not yours to review,
+    or not awaiting you: 404."""
     letter = None if body.letter is None else body.letter.sealed()
     view = s.applications.admin_review(
         account.id, application_id, body.approve, body.reason, letter

@@ -23,7 +23,7 @@ from huren.node.db.accounts_tables import Account
 from huren.node.db.applications_tables import Application, HeldCertificate
 from huren.node.db.models import Ca, Certificate, Platform
 from huren.node.enterprises import Role
-from huren.registry.types import CaStatus, CertificateStatus
+from huren.registry.types import CaStatus, CertificateKind, CertificateStatus
 
 __all__ = ["NewApplication", "check_ca", "check_platform", "take_enterprise", "take_predecessor"]
 
@@ -69,13 +69,27 @@ def take_enterprise(
     role = enterprises.role_of(session, existing.id, row.account_id)
     if kind == K.JOIN_ENTERPRISE and role is not None:
         raise enterprises.AlreadyMember("the account is a member of the enterprise already")
-    if kind == K.ENTERPRISE_CERTIFICATE and role != Role.ADMIN:
-        raise NotEnterpriseAdmin("only the enterprise's admin applies for its certificates")
+    if kind == K.ENTERPRISE_CERTIFICATE:
+        _enterprise_certificate(row, role)
     if kind == K.ADMIN_TRANSFER:
         if role != Role.ADMIN:
             raise NotEnterpriseAdmin("only the enterprise's admin hands the role on")
         row.transferee_id = _transferee(session, existing.id, new.transferee_phone)
     row.enterprise_id, row.enterprise_name, row.uscc = existing.id, existing.name, existing.uscc
+
+
+def _enterprise_certificate(row: Application, role: Role | None) -> None:
+    """The admin's is the enterprise certificate; a staff member's (办事人员新增企业证书,
+    2.12.2.1) is a staff certificate naming the enterprise and the person, agreed to by the
+    admin first (``staff_requests``)."""
+    if role is None:
+        raise enterprises.NotEnterpriseMember(
+            "only the enterprise's members apply for its certificates"
+        )
+    if role == Role.STAFF:
+        if row.person_name is None:
+            raise InvalidApplication("a staff member's certificate names the person (and ID)")
+        row.certificate_kind = CertificateKind.STAFF.value
 
 
 def _transferee(session: Session, enterprise_id: str, phone: str | None) -> str:

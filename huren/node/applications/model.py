@@ -114,7 +114,6 @@ class KindRule:
     certificate: CertificateKind | None  # None: the predecessor's kind
     attachments: frozenset[AttachmentKind]
     predecessor: Predecessor
-    staff_request: bool  # goes to the enterprise admin before the CA
     keeps_encryption_key: bool  # renewal: the new encryption certificate, the same key
     replaces: bool  # the predecessor is revoked (superseded) once its successor is issued
     issues: bool = True  # False: an admin transfer, carried out on approval and payment
@@ -124,18 +123,20 @@ _E, _P, _ST = CertificateKind.ENTERPRISE, CertificateKind.PERSONAL, CertificateK
 _L, _F = AttachmentKind.BUSINESS_LICENCE, AttachmentKind.APPLICATION_FORM
 _BOTH, _FORM, _NONE = frozenset({_L, _F}), frozenset({_F}), frozenset[AttachmentKind]()
 K = ApplicationKind
-# Renewal, re-application and recovery issue the predecessor's kind again.
+# Renewal, re-application and recovery issue the predecessor's kind again. Whether an
+# application goes to the enterprise admin first depends on more than its kind (the
+# applicant's role, the certificate it names): ``staff_requests.admin_step``.
 KIND_RULES: dict[ApplicationKind, KindRule] = {
-    K.CLAIM_ENTERPRISE: KindRule(_E, _BOTH, Predecessor.NONE, False, False, False),
-    K.JOIN_ENTERPRISE: KindRule(_ST, _FORM, Predecessor.NONE, True, False, False),
-    K.PERSONAL: KindRule(_P, _NONE, Predecessor.NONE, False, False, False),
-    K.ENTERPRISE_CERTIFICATE: KindRule(_E, _FORM, Predecessor.NONE, False, False, False),
-    K.RENEWAL: KindRule(None, _NONE, Predecessor.ACTIVE, False, True, False),
-    K.REAPPLICATION: KindRule(None, _FORM, Predecessor.EXPIRED, False, False, False),
-    K.RECOVERY: KindRule(None, _FORM, Predecessor.ACTIVE, False, False, True),
+    K.CLAIM_ENTERPRISE: KindRule(_E, _BOTH, Predecessor.NONE, False, False),
+    K.JOIN_ENTERPRISE: KindRule(_ST, _FORM, Predecessor.NONE, False, False),
+    K.PERSONAL: KindRule(_P, _NONE, Predecessor.NONE, False, False),
+    K.ENTERPRISE_CERTIFICATE: KindRule(_E, _FORM, Predecessor.NONE, False, False),
+    K.RENEWAL: KindRule(None, _NONE, Predecessor.ACTIVE, True, False),
+    K.REAPPLICATION: KindRule(None, _FORM, Predecessor.EXPIRED, False, False),
+    K.RECOVERY: KindRule(None, _FORM, Predecessor.ACTIVE, False, True),
     # A change issues nothing itself: paid, it updates the enterprise and its change_reissue
     # applications (made when the CA approves, one per chosen certificate) become paid.
-    K.ENTERPRISE_CHANGE: KindRule(None, _BOTH, Predecessor.NONE, False, False, False, False),
-    K.CHANGE_REISSUE: KindRule(None, _NONE, Predecessor.ACTIVE, False, False, True),
-    K.ADMIN_TRANSFER: KindRule(None, _FORM, Predecessor.NONE, False, False, False, False),
+    K.ENTERPRISE_CHANGE: KindRule(None, _BOTH, Predecessor.NONE, False, False, False),
+    K.CHANGE_REISSUE: KindRule(None, _NONE, Predecessor.ACTIVE, False, True),
+    K.ADMIN_TRANSFER: KindRule(None, _FORM, Predecessor.NONE, False, False, False),
 }

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from huren.node import enterprises
-from huren.node.applications import change_choice, payment
+from huren.node.applications import change_choice, payment, staff_requests
 from huren.node.applications.attachments import check_upload, render_form_pdf
 from huren.node.applications.billing import Billing, OrderTerms, PaymentStarted
 from huren.node.applications.creation import (
@@ -133,6 +133,7 @@ class ApplicationService:
                 take_predecessor(session, row, new, rule.predecessor, now)
             else:
                 take_enterprise(session, row, kind, new)
+            staff_requests.admin_step(session, row)  # a removed member is refused now
             subject_of(row)  # the certificate's subject must be valid now, not at issuance
             session.add(row)
         return self.get(account_id, row.id)
@@ -213,17 +214,11 @@ class ApplicationService:
             missing = sorted(k.value for k in rule.attachments if k.value not in have)
             if missing:
                 raise AttachmentMissing(f"attach {', '.join(missing)} first")
-            action = Action.SUBMIT_TO_ADMIN if rule.staff_request else Action.SUBMIT
+            step = staff_requests.admin_step(session, row)
+            action = Action.SUBMIT if step is None else Action.SUBMIT_TO_ADMIN
             self.move(session, row, action, f"account:{account_id}")
-            if rule.staff_request:
-                admin = enterprises.admin_of(session, row.enterprise_id or "")
-                assert admin is not None and row.person_name and row.enterprise_name
-                params = {
-                    "request_id": row.id,
-                    "applicant_name": row.person_name,
-                    "enterprise_name": row.enterprise_name,
-                }
-                post(session, admin, MessageKind.JOIN_REQUEST, params, now=self.now())
+            if step is not None:
+                staff_requests.ask_admin(session, row, step, now=self.now())
         return self.get(account_id, application_id)
 
     def admin_review(
@@ -235,16 +230,24 @@ class ApplicationService:
         letter: SealedLetter | None = None,
     ) -> ApplicationView:
         """The enterprise admin approves (on to the CA; sealed with the enterprise
-        certificate: a ``join_approval`` letter naming the application) or rejects a staff
-        request."""
+        certificate: a ``join_approval`` letter for a join, a ``staff_certificate`` letter
+        for a certificate, renewal or re-application, naming the application) or rejects a
+        staff request with a reason."""
         with write_session(self.engine) as session:
             row = session.get(Application, application_id)
-            if row is None or enterprises.admin_of(session, row.enterprise_id or "") != admin_id:
+            if (
+                row is None
+                or row.state != ApplicationState.AWAITING_ADMIN.value
+                or enterprises.admin_of(session, row.enterprise_id or "") != admin_id
+            ):  # another enterprise's, or not (or no longer) waiting: none of yours to review
                 raise ApplicationNotFound(f"no staff request {application_id} for your review")
             if approve:
+                # Again: the member may have left (refused) or become the admin meanwhile.
+                step = staff_requests.admin_step(session, row)
                 enterprise = session.get(Enterprise, row.enterprise_id)
                 assert enterprise is not None
-                expected = Expected(LetterKind.JOIN_APPROVAL, row.id)
+                kind = LetterKind.STAFF_CERTIFICATE if step is None else step.letter
+                expected = Expected(kind, row.id)
                 accept_letter(
                     session,
                     letter,
@@ -312,6 +315,7 @@ class ApplicationService:
             row = self.of_ca(session, ca_id, application_id)
             refund = not approve and row.state == ApplicationState.PAID.value
             if approve:
+                staff_requests.check_still_member(session, row)
                 self.move(session, row, Action.CA_APPROVE, actor)
                 row.reviewed_by, row.reason = actor, None
                 on_approved(session, row, self.now())
@@ -339,7 +343,12 @@ class ApplicationService:
         self.move(session, row, action, actor, reason)
         row.reason = reason
         params = {"application_id": row.id, "reason": reason}
-        post(session, row.account_id, MessageKind.APPLICATION_REJECTED, params, now=self.now())
+        told = (
+            MessageKind.STAFF_REQUEST_REJECTED
+            if action == Action.ADMIN_REJECT
+            else MessageKind.APPLICATION_REJECTED
+        )
+        post(session, row.account_id, told, params, now=self.now())
 
     def start_payment(self, account_id: str, application_id: str) -> PaymentStarted:
         """The applicant pays an approved application (see ``payment.start``)."""

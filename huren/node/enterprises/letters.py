@@ -7,7 +7,7 @@ phone's split key signs the same bytes with the co-signer: FROST gives an ordina
 signature). The statement, UTF-8, one ``name: value`` line each, in this order::
 
     huren authorization letter v1
-    kind: join_approval | authorization_grant | admin_transfer
+    kind: join_approval | authorization_grant | admin_transfer | staff_certificate
     enterprise: <USCC>
     subject: <what is approved: application id, staff certificate fingerprint (hex), account id>
     rights: <right names joined by "," in bit order: login,sign,seal,encrypt,decrypt; or "-">
@@ -142,6 +142,9 @@ class LetterKind(StrEnum):
     JOIN_APPROVAL = "join_approval"  # 管理员同意用户加入企业 (2.7.2)
     AUTHORIZATION_GRANT = "authorization_grant"  # 新增授权 (2.11.5.1)
     ADMIN_TRANSFER = "admin_transfer"  # 有证转授管理员 (2.11.4.4.1)
+    # 管理员同意办事人员申领、续期或重新申领企业证书 (2.12.2.1, .3, .5): the subject is the
+    # application id, as for a join; its own kind so a join's letter cannot approve it.
+    STAFF_CERTIFICATE = "staff_certificate"
 
 
 def rights_of_names(names: Sequence[str]) -> Right:

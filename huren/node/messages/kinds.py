@@ -42,6 +42,7 @@ class MessageKind(enum.Enum):
     AUTHORIZATION_REJECTED = "authorization_rejected"
     ENTERPRISE_INVITATION = "enterprise_invitation"
     ENTERPRISE_CHANGE_APPROVED = "enterprise_change_approved"
+    STAFF_REQUEST_REJECTED = "staff_request_rejected"
 
     @property
     def spec(self) -> KindSpec:
@@ -150,5 +151,11 @@ _SPECS = {
         "{enterprise_name} 的企业信息变更已通过 CA 审核，支付后所选证书的持有人即可下载新证书。",
         ("application_id", "enterprise_name"),
         "application:{application_id}/pay",
+    ),
+    MessageKind.STAFF_REQUEST_REJECTED: KindSpec(
+        "管理员审核未通过",
+        "您的申请（{application_id}）未通过企业管理员审核：{reason}。请修改后重新提交。",
+        ("application_id", "reason"),
+        "application:{application_id}/resubmit",
     ),
 }
