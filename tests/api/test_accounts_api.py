@@ -523,4 +523,4 @@ def test_every_account_route_needs_an_account_token(api: Api) -> None:
                 response = api.http.request(method.upper(), concrete, headers=headers, json={})
                 problem(response, 401, code)
                 walked += 1
-    assert walked == 3 * 17  # 6 account, 5 identity and 6 message operations
+    assert walked == 3 * 19  # 8 account (the chosen platform too), 5 identity, 6 message
