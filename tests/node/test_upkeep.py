@@ -318,3 +318,56 @@ def test_a_failing_pass_does_not_end_the_thread() -> None:
     upkeep.start(0.001)
     assert again.wait(timeout=10)
     assert upkeep.stop(timeout=10)
+
+
+def test_a_node_runs_a_pass_at_start_then_the_thread_and_stops_it_on_close(
+    tmp_path: Path,
+) -> None:
+    from typer.testing import CliRunner
+
+    from huren.cli import app
+    from huren.node.node import Node
+    from huren.node.settings import Settings
+
+    node = Node.open(Settings(data_dir=tmp_path, upkeep_interval_s=0.01), start_indexer=False)
+    try:
+        assert node.upkeep is not None
+        at_start = node.upkeep.last_report
+        assert at_start is not None and at_start.ok, at_start
+        assert [t.name for t in at_start.tasks] == [
+            "revoke_superseded",
+            "expire_orders",
+            "finish_authorization_revocations",
+            "settle_zone_statements",
+            "notify_expiring",
+        ]
+        threaded = threading.Event()
+
+        def signal(now: int) -> int:
+            threaded.set()
+            return 0
+
+        node.upkeep.tasks += (("signal", signal),)
+        assert not node.upkeep.running
+        node.start_indexer()
+        assert node.upkeep.running and node.upkeep.interval_s == 0.01
+        assert threaded.wait(timeout=30)
+    finally:
+        node.close()
+    assert not node.upkeep.running
+
+    # An operator's pass against the stopped node's data directory.
+    result = CliRunner().invoke(app, ["upkeep", "run", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    printed = json.loads(result.output)
+    assert printed["ok"] is True and len(printed["tasks"]) == 5
+
+
+def test_the_interval_setting_is_checked() -> None:
+    from pydantic import ValidationError
+
+    from huren.node.settings import Settings
+
+    assert Settings().upkeep_interval_s == 60.0
+    with pytest.raises(ValidationError):
+        Settings(upkeep_interval_s=-1)
