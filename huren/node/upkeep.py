@@ -42,6 +42,7 @@ from huren.registry.types import CertificateStatus, KeyUsage
 
 __all__ = [
     "NOTICES_PER_PASS",
+    "NoticesFailed",
     "TaskOutcome",
     "Upkeep",
     "UpkeepReport",
@@ -189,6 +190,10 @@ def _ms(started: float) -> float:
 # -- expiring soon ---------------------------------------------------------------------------
 
 
+class NoticesFailed(Exception):
+    """Some expiring-soon messages could not be posted (the others were; see the log)."""
+
+
 def notify_expiring(engine: Engine, now: int, *, limit: int = NOTICES_PER_PASS) -> int:
     """Post ``certificate_expiring`` to the holder of every active signing certificate whose
     last ``EXPIRING_SOON_S`` have begun and who was not told yet; how many were posted.
@@ -224,12 +229,17 @@ def notify_expiring(engine: Engine, now: int, *, limit: int = NOTICES_PER_PASS) 
             .order_by(col(HeldCertificate.not_after))
             .limit(limit)
         ).all()
-    posted = 0
+    posted, failed = 0, 0
     for fingerprint in candidates:
         try:
             posted += _notify_one(engine, fingerprint, now)
         except IntegrityError:  # told concurrently by another pass: nothing posted here
             continue
+        except Exception:  # one bad row must not hold up the holders after it
+            log.exception("the expiring-soon message for %s failed", fingerprint.hex())
+            failed += 1
+    if failed:
+        raise NoticesFailed(f"{failed} expiring-soon messages failed ({posted} sent)")
     return posted
 
 

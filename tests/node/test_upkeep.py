@@ -22,7 +22,7 @@ from huren.node.db.messages_tables import Message
 from huren.node.db.models import Certificate
 from huren.node.db.upkeep_tables import ExpiryNotice
 from huren.node.messages import MessageKind
-from huren.node.upkeep import Upkeep, node_upkeep, notify_expiring
+from huren.node.upkeep import NoticesFailed, Upkeep, node_upkeep, notify_expiring
 from huren.registry.types import CertificateKind, CertificateStatus, KeyUsage, Scope
 from tests.node.billing.conftest import T0, Clock, make_billing
 
@@ -188,6 +188,24 @@ def test_a_deleted_message_is_not_sent_again(engine: Engine) -> None:
         session.delete(message)  # the holder deleted it: the record stays
     assert notify_expiring(engine, T0 + 60) == 0
     assert expiring_messages(engine) == []
+
+
+def test_a_certificate_whose_message_fails_holds_up_no_other(engine: Engine) -> None:
+    bad = hold(engine, "bad", not_after=T0 + DAY)
+    with write_session(engine) as session:
+        row = session.get(HeldCertificate, bad)
+        assert row is not None
+        row.name = "\x00"  # not printable: the inbox refuses the parameter
+        session.add(row)
+    good = hold(engine, "good", not_after=T0 + 2 * DAY)
+    with pytest.raises(NoticesFailed, match="1 expiring-soon messages failed \\(1 sent\\)"):
+        notify_expiring(engine, T0)
+    (message,) = expiring_messages(engine)
+    assert json.loads(message.params)["fingerprint"] == good.hex()
+    report = Upkeep([("notify_expiring", lambda now: notify_expiring(engine, now))]).run_once(T0)
+    assert report.failed == ("notify_expiring",) and len(expiring_messages(engine)) == 1
+    with Session(engine) as session:
+        assert session.get(ExpiryNotice, bad) is None  # tried again next pass
 
 
 def test_a_pass_is_bounded_and_the_next_one_goes_on(engine: Engine) -> None:
