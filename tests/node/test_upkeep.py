@@ -47,7 +47,23 @@ def _template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def engine(_template: Path, tmp_path: Path) -> Iterator[Engine]:
     shutil.copy(_template, tmp_path / "node.db")
     made = make_engine(f"sqlite:///{tmp_path / 'node.db'}")
-    with write_session(made) as session:
+    seed(made)
+    yield made
+    made.dispose()
+
+
+@pytest.fixture
+def any_engine(db_url: str) -> Iterator[Engine]:
+    """On SQLite and PostgreSQL (``db_url`` of tests/node/conftest.py)."""
+    migrate(db_url)
+    made = make_engine(db_url)
+    seed(made)
+    yield made
+    made.dispose()
+
+
+def seed(engine: Engine) -> None:
+    with write_session(engine) as session:
         for i, account in enumerate((HOLDER, OTHER)):
             session.add(Account(id=account, phone=f"1380013800{i}", created_at=T0, updated_at=T0))
         session.flush()
@@ -55,7 +71,7 @@ def engine(_template: Path, tmp_path: Path) -> Iterator[Engine]:
             Application(
                 id="0" * 16,
                 account_id=HOLDER,
-                kind="new_personal",
+                kind="personal",
                 state="downloaded",
                 ca_id="zjca",
                 platform_id="alliance",
@@ -68,8 +84,6 @@ def engine(_template: Path, tmp_path: Path) -> Iterator[Engine]:
                 updated_at=T0,
             )
         )
-    yield made
-    made.dispose()
 
 
 def hold(
@@ -178,6 +192,17 @@ def test_revoked_replaced_expired_encryption_and_far_certificates_get_none(
     assert notify_expiring(engine, T0) == 1
     (message,) = expiring_messages(engine)
     assert json.loads(message.params)["fingerprint"] == active.hex()
+
+
+def test_the_selection_and_the_record_hold_on_any_database(any_engine: Engine) -> None:
+    soon = hold(any_engine, "soon", not_after=T0 + DAY)
+    hold(any_engine, "revoked", not_after=T0 + DAY, indexed=CertificateStatus.REVOKED)
+    hold(any_engine, "active", not_after=T0 + DAY, indexed=CertificateStatus.ACTIVE)
+    hold(any_engine, "replaced", not_after=T0 + DAY, replaced_by=b"\x07" * 32)
+    assert notify_expiring(any_engine, T0) == 2
+    assert notify_expiring(any_engine, T0 + 1) == 0
+    told = {json.loads(m.params)["fingerprint"] for m in expiring_messages(any_engine)}
+    assert told == {soon.hex(), b"active".ljust(32, b"\0").hex()}
 
 
 def test_a_deleted_message_is_not_sent_again(engine: Engine) -> None:
