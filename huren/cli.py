@@ -16,6 +16,7 @@ from huren.cli_device import device_app
 from huren.cli_device_recovery import recover as _device_recover  # noqa: F401 - registers it
 from huren.cli_network import network_app
 from huren.cli_pki import pki_app
+from huren.cli_upkeep import upkeep_app
 from huren.cli_zones import zone_app
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ audit_app.registered_commands += proofs_app.registered_commands
 app.add_typer(device_app, name="device")
 device_app.add_typer(zone_app, name="zone")  # huren device zone …
 app.add_typer(cosigner_app, name="cosigner")
+app.add_typer(upkeep_app, name="upkeep")
 console = Console()
 
 DataDir = Annotated[Path | None, typer.Option(help="node data directory [HUREN_DATA_DIR]")]

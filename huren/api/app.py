@@ -61,6 +61,7 @@ from huren.api.routers import (
     scan,
     scan_bid,
     seals,
+    upkeep,
     zones,
 )
 
@@ -124,6 +125,7 @@ def create_app(node: NodeServices) -> FastAPI:
         app.include_router(router)
     app.include_router(enterprise_change.router)
     app.include_router(enterprise_change.ca_router)
+    app.include_router(upkeep.router)
     app.add_middleware(recognition.FastPath)  # inside BodyLimit: that refuses first
     app.add_middleware(pki.OcspFastPath)
     app.add_middleware(SingleQueryValues)  # ahead of the fast paths: they answer as the routes

@@ -25,6 +25,7 @@ from huren.node.enterprises.services import EnterpriseServices, build_enterprise
 from huren.node.indexer import Indexer
 from huren.node.pki.service import Pki, load_cas
 from huren.node.settings import Settings
+from huren.node.upkeep import Upkeep, node_upkeep
 from huren.node.zones.service import ZoneService
 from huren.registry.backend import ChainBackend
 from huren.registry.client import RegistryClient
@@ -73,6 +74,7 @@ class Node:
         self.enterprises: EnterpriseServices | None = None
         self.billing: BillingService | None = None  # the API's and the applications' one
         self.zones: ZoneService | None = None
+        self.upkeep: Upkeep | None = None  # catch-up work, also periodically (see upkeep)
         # Without a configured secret (a Node built by hand), tokens last this process only.
         secret = settings.account_secret or SecretStr(secrets.token_urlsafe(32))
         self.account_services: AccountServices = build_account_services(
@@ -111,13 +113,18 @@ class Node:
             node.applications = build_application_services(
                 node.engine, node.pki, node.account_services, node.billing
             )
-            node.applications.desk.revoke_superseded()  # what a failure left (logged)
             node.zones = ZoneService(node.engine, node.client, node.account_services.accounts)
-            node.zones.settle_pending()  # statements a stop left between node and chain
             node.enterprises = build_enterprise_services(
                 node.engine, node.pki, node.account_services
             )
-            node.enterprises.authorizations.finish_revocations()  # what a failure left
+            node.upkeep = node_upkeep(
+                node.engine,
+                desk=node.applications.desk,
+                payments=None if node.billing is None else node.billing.payments,
+                authorizations=node.enterprises.authorizations,
+                zones=node.zones,
+            )
+            node.upkeep.run_once()  # what a failure or a stop left, before serving
         except BaseException:
             node.close()
             raise
@@ -172,9 +179,13 @@ class Node:
                 daemon=True,
             )
             self._audit_thread.start()
+        if self.upkeep is not None:
+            self.upkeep.start(self.settings.upkeep_interval_s)
 
     def close(self) -> None:
         self._stop.set()
+        if self.upkeep is not None:
+            self.upkeep.stop()
         for thread in (self._thread, self._audit_thread):
             if thread is not None:
                 thread.join(timeout=10)

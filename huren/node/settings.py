@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     audit_anchor_every_records: int = 1000
     audit_anchor_interval_s: float = 3600.0
     audit_poll_interval: float = 1.0
+    # Seconds between passes of the upkeep job (huren.node.upkeep: retries of revocations,
+    # expired orders, pending zone statements, expiring-soon messages); 0 runs only the pass
+    # at start.
+    upkeep_interval_s: float = Field(default=60.0, ge=0)
     # Answers about now kept per indexed block (platforms ask about the same certificates
     # again and again); 0 computes every answer afresh.
     recognition_answer_cache: int = Field(default=65_536, ge=0)

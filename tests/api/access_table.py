@@ -112,6 +112,8 @@ ACCESS: dict[tuple[str, str], Row] = {
     # health and the API's own description
     ("GET", "/v1/health"): PUBLIC,
     ("GET", "/v1/ready"): PUBLIC,
+    ("GET", "/v1/upkeep"): ADMIN_ONLY,  # the upkeep job: its last pass
+    ("POST", "/v1/upkeep/run"): ADMIN_ONLY,  # ... and a pass now
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
     ("GET", "/docs/oauth2-redirect"): PUBLIC,

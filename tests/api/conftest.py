@@ -33,6 +33,7 @@ from huren.node.db.engine import make_engine, migrate, write_session
 from huren.node.enterprises.services import EnterpriseServices, build_enterprise_services
 from huren.node.indexer import Indexer
 from huren.node.pki.service import Pki
+from huren.node.upkeep import Upkeep, node_upkeep
 from huren.registry.client import RegistryClient
 from huren.registry.embedded import EmbeddedBackend
 from huren.registry.types import CertificateInput, CertificateKind, Deployment, KeyUsage, Scope
@@ -74,6 +75,7 @@ class Services:
     enterprises: EnterpriseServices | None = None
     audit: AuditService | None = None
     deployment: Deployment | None = None
+    upkeep: Upkeep | None = None
     closed: int = 0
 
     def close(self) -> None:
@@ -186,6 +188,13 @@ def env(
     )
     services.enterprises = build_enterprise_services(db, services.pki, services.account_services)
     services.deployment = deployment
+    services.upkeep = node_upkeep(  # as Node builds it (zones are built by their tests)
+        db,
+        desk=services.applications.desk,
+        payments=services.billing.payments,
+        authorizations=services.enterprises.authorizations,
+        zones=None,
+    )
     services.audit = AuditService(db, backend, deployment, operator, AnchorPolicy(1))
     services.audit.disable_anchoring()  # proofs are read here; nothing anchors
     der, pem = make_x509("acme enterprise")
