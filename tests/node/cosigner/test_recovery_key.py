@@ -25,6 +25,7 @@ def _prod(tmp_path: Path, **extra: str) -> Settings:
         admin_api_key="a" * 40,  # type: ignore[arg-type]
         account_secret="s" * 40,  # type: ignore[arg-type]
         cosigner_kek="1f" * 32,  # type: ignore[arg-type]
+        scan_key="2e" * 32,  # type: ignore[arg-type]
         **extra,  # type: ignore[arg-type]
     )
 
