@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 
+from huren import cli_device_scan  # noqa: F401 - registers huren device scan, session …
 from huren.cli_audit import audit_app
 from huren.cli_audit_proofs import proofs_app
 from huren.cli_bid import bid_app
