@@ -21,9 +21,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Message, Receive
 
@@ -317,7 +318,7 @@ async def decrypt_start(request: Request, platform_id: str) -> Response:
         tender = form.get("tender_id")
         title = form.get("title")
         tender_id = tender.strip() if isinstance(tender, str) else ""
-        name = upload.filename or "" if isinstance(upload, UploadFile) else ""
+        name = (upload.filename or "") if isinstance(upload, UploadFile) else ""
         title_text = (title.strip() if isinstance(title, str) else "") or name or "bid file"
         context |= {"tender_id": tender_id[:100], "title": title_text[:200]}
         if not isinstance(upload, UploadFile) or not name:
