@@ -37,6 +37,7 @@ from huren.api.platform_site.pages import (
     render,
     require_form,
     scan_of,
+    site_of,
     view_of,
 )
 from huren.api.platform_site.site import TOKEN_GRACE_S, PlatformSite
@@ -294,26 +295,25 @@ def decrypt_form(request: Request, platform_id: str) -> HTMLResponse:
 
 @router.post("/decrypt")
 async def decrypt_start(request: Request, platform_id: str) -> Response:
-    """扫码解密: the uploaded bid file's recipients asked to open it."""
-    site, platform = acting(request, platform_id)
-    desk = desk_of(request)
-    context: dict[str, Any] = {"platform": platform, "max_mib": desk.max_bytes // (1024 * 1024)}
+    """扫码解密: the uploaded bid file's recipients asked to open it. The form (and its
+    CSRF value) is read first, to its limit, streamed to a temporary file past 1 MiB."""
+    site, desk = site_of(request), desk_of(request)
     limit = desk.max_bytes + FORM_SLACK
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        context |= {"error": _too_large(desk), "code": "FILE_TOO_LARGE"}
-        return render(request, site, "platform/decrypt_form.html", context, status_code=413)
+        raise PageRefused(413, "FILE_TOO_LARGE", _too_large(desk))
     limited = Request(request.scope, _counting(request.receive, limit))
     try:
         form = await limited.form(max_files=1, max_fields=8)
     except UploadTooLarge:
-        context |= {"error": _too_large(desk), "code": "FILE_TOO_LARGE"}
-        return render(request, site, "platform/decrypt_form.html", context, status_code=413)
+        raise PageRefused(413, "FILE_TOO_LARGE", _too_large(desk)) from None
     except StarletteHTTPException:
         raise PageRefused(400, "FORM_REFUSED", "the form could not be read") from None
     try:
         csrf = form.get("csrf")
         browser = require_form(request, site, csrf if isinstance(csrf, str) else None)
+        site, platform = acting(request, platform_id)
+        context: dict[str, Any] = {"platform": platform, "max_mib": desk.max_bytes >> 20}
         upload = form.get("document")
         tender = form.get("tender_id")
         title = form.get("title")

@@ -251,7 +251,9 @@ def test_forms_and_missing_files_are_refused(
         files={"document": ("bid.hbf", bid, "application/octet-stream")},
     )
     assert forged.status_code == 403 and _code(forged) == "FORM_REFUSED"
-    no_file = browser.post(SITE + "/decrypt", data={"csrf": csrf_of(form.text), "tender_id": TENDER})
+    no_file = browser.post(
+        SITE + "/decrypt", data={"csrf": csrf_of(form.text), "tender_id": TENDER}
+    )
     assert no_file.status_code == 422 and _code(no_file) == "NO_FILE"
     bad_tender = browser.post(
         SITE + "/decrypt",
