@@ -101,6 +101,7 @@ def test_upload_scan_and_download_the_plaintext(
     assert world.bob.bid.decrypt(scanned, pin=PIN)["status"] == "approved"
     done = browser.get(path)
     assert done.status_code == 200 and 'id="download"' in done.text
+    assert f'data-fingerprint="{world.bob.encryption_fp}"' in done.text  # who opened it
     download = browser.get(path + "/plaintext")
     assert download.status_code == 200 and download.content == CONTENT
     assert "attachment" in download.headers["content-disposition"]
