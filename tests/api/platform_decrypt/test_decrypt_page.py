@@ -263,3 +263,16 @@ def test_forms_and_missing_files_are_refused(
     )
     assert bad_tender.status_code == 422 and _code(bad_tender) == "INVALID_SCAN_REQUEST"
     assert browser.get("/platform/nowhere/decrypt").status_code == 404
+
+
+def test_only_the_decrypt_upload_may_send_a_body_past_1_mib() -> None:
+    from huren.api.app import MAX_BODY_BYTES, body_limit
+    from huren.api.platform_site.decrypt import MAX_BID_UPLOAD
+
+    assert body_limit("/platform/alliance/decrypt") == MAX_BID_UPLOAD + 64 * 1024
+    for path in (
+        "/platform/alliance/seal",
+        "/v1/platform/alliance/decrypt",
+        "/platform/a/b/decrypt",
+    ):
+        assert body_limit(path) == MAX_BODY_BYTES
