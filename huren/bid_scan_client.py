@@ -35,6 +35,7 @@ __all__ = [
     "ChosenByHolder",
     "ScanAnswerRefused",
     "SealedAnswerDecapsulator",
+    "decrypt_request",
     "recipients_from",
 ]
 
@@ -76,17 +77,7 @@ class BidScanClient:
         self, header: Header, tender_id: str, title: str
     ) -> tuple[dict[str, Any], X25519PrivateKey]:
         """A decrypt request naming the file's entries, and the hall's ephemeral key."""
-        hall = X25519PrivateKey.generate()
-        public = hall.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-        params = {
-            "tender_id": tender_id,
-            "title": title,
-            "file_id": header.file_id.hex(),
-            "recipients": [
-                {"fingerprint": e.fingerprint.hex(), "enc": e.enc.hex()} for e in header.recipients
-            ],
-            "hall_public_key": public.hex(),
-        }
+        params, hall = decrypt_request(header, tender_id, title)
         return self._call(
             "POST", "/v1/scan/requests", json={"action": "decrypt", "params": params}
         ), hall
@@ -101,6 +92,26 @@ class BidScanClient:
             )
             if view["status"] in FINAL or left <= 0:
                 return view
+
+
+def decrypt_request(
+    header: Header, tender_id: str, title: str
+) -> tuple[dict[str, Any], X25519PrivateKey]:
+    """The params of a decrypt request for a bid file's header (its entries' fingerprints and
+    ``enc``, never the wrapped keys) and a fresh ephemeral hall key to open the answer with
+    (used once; the hall keeps it to itself)."""
+    hall = X25519PrivateKey.generate()
+    public = hall.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    params = {
+        "tender_id": tender_id,
+        "title": title,
+        "file_id": header.file_id.hex(),
+        "recipients": [
+            {"fingerprint": e.fingerprint.hex(), "enc": e.enc.hex()} for e in header.recipients
+        ],
+        "hall_public_key": public.hex(),
+    }
+    return params, hall
 
 
 def _approved(view: dict[str, Any], action: str) -> dict[str, Any]:

@@ -28,6 +28,7 @@ routes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -36,6 +37,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from huren.api import console, platform_site, problems
 from huren.api.deps import NodeServices, install_state
+from huren.api.platform_site.decrypt import MAX_BID_UPLOAD
 from huren.api.query_guard import SingleQueryValues
 from huren.api.routers import (
     account,
@@ -68,6 +70,14 @@ from huren.api.routers import (
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
 MAX_BODY_BYTES = 1024 * 1024
+# The demo platform's 扫码解密 page takes a whole bid file; its route streams the upload to
+# disk and counts again as it reads (a body without a declared length).
+BID_UPLOAD_PATH = re.compile(r"/platform/[a-z0-9-]{1,32}/decrypt")
+
+
+def body_limit(path: str) -> int:
+    return MAX_BID_UPLOAD + 64 * 1024 if BID_UPLOAD_PATH.fullmatch(path) else MAX_BODY_BYTES
+
 
 DESCRIPTION = """\
 A node of the huren CA mutual-recognition consortium.
@@ -143,10 +153,9 @@ class BodyLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             for name, value in scope["headers"]:
-                if name == b"content-length" and (
-                    not value.isdigit() or int(value) > MAX_BODY_BYTES
-                ):
-                    detail = f"a request body has at most {MAX_BODY_BYTES} bytes"
+                limit = body_limit(scope["path"])
+                if name == b"content-length" and (not value.isdigit() or int(value) > limit):
+                    detail = f"a request body has at most {limit} bytes"
                     response = problems.problem(413, "PAYLOAD_TOO_LARGE", detail)
                     await response(scope, receive, send)
                     return

@@ -1,8 +1,8 @@
 """The demo platform's scan pages in a real browser (Debian's Chromium through Playwright)
 against a served dev node, the device SDK approving or denying on the "phone": scan to log
 in, an expired code refreshed, a denial, scan to sign a document, scan to seal a PDF and
-download it (pyHanko finds the seal intact and trusted). Screenshots 31-39 go to
-artifacts/screenshots/.
+download it (pyHanko finds the seal intact and trusted), scan to open a bid file at an opening
+and download the plaintext. Screenshots 31-39 and 40-42 go to artifacts/screenshots/.
 
 The phone reads the code's payload from the page (the QR's ``data-payload``: the same text
 the QR encodes). The node's scan service is built here with the served URL (the device
@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import io
 import re
 import time
 from collections.abc import Iterator
@@ -25,12 +26,16 @@ import pytest
 from cryptography import x509
 from playwright.sync_api import BrowserContext, Page, expect
 
+from huren.bid_scan_client import ChosenByHolder
+from huren.device.bid_scan import BidScanDevice
 from huren.device.pin import TEST_PARAMS
 from huren.device.scan import ScanDevice
 from huren.device.sdk import Device
 from huren.node import demo
+from huren.node.bidfile import Recipient, encrypt
 from huren.node.cosigner.wire import b64e
 from huren.node.esign import verify_seals
+from huren.node.keysplit.decrypt import x25519_public_key
 from huren.node.keysplit.sealing import RecoveryKey
 from huren.node.scan.keys import scan_key_of
 from huren.node.scan.service import ScanService
@@ -39,6 +44,7 @@ from huren.registry.types import KeyUsage
 from tests.api.conftest import cert_input
 from tests.api.cosigner.support import PIN
 from tests.api.scan.conftest import ENTERPRISE, ROOT, USCC, enterprise_certificate
+from tests.api.scan_bid.conftest import encryption_certificate
 from tests.node.esign.conftest import minimal_pdf
 from tests.support.browser import ServedNode, serve_node
 
@@ -251,3 +257,78 @@ def test_scan_to_seal_a_pdf_and_download_it(page: Page, platform: Platform, tmp_
     (report,) = reports
     assert report.intact and report.trusted
     assert report.signer_fingerprint_sha256 == hashlib.sha256(platform.phone.der).hexdigest()
+
+
+def der_fingerprint(der: bytes) -> str:
+    return hashlib.sha256(der).hexdigest()
+
+
+def _encryption_certificate(served: ServedNode, phone: Phone) -> bytes:
+    """The phone's second key, for decryption (split with the co-signer), with an
+    encryption certificate bound, recorded on chain by zjca and indexed."""
+    device = phone.scan.device
+    admin = {"Authorization": f"Bearer {served.admin_key}"}
+    with httpx.Client(base_url=served.url, timeout=30.0) as http:
+        issued = http.post(
+            "/v1/cosigner/tickets",
+            json={
+                "holder": "account:platform-pages",
+                "recovery_public_key": b64e(RecoveryKey.generate().public_key),
+            },
+            headers=admin,
+        )
+        issued.raise_for_status()
+        stored = device.enrol(issued.json()["ticket"], PIN, purpose="encryption")
+        der = encryption_certificate(x25519_public_key(stored.public), "opening hall bidder")
+        http.post(
+            f"/v1/cosigner/enrolments/{stored.enrolment_id}/certificates",
+            json={"certificate": b64e(der)},
+            headers=admin,
+        ).raise_for_status()
+    node = served.node
+    zjca = RegistryClient(node.backend, node.deployment, demo.ca_operator_account("zjca"))
+    tx = zjca.record_certificates(
+        "zjca",
+        demo.issuer_key_id("zjca"),
+        [cert_input(hashlib.sha256(der).digest(), usage=KeyUsage.ENCRYPTION)],
+    )
+    served.wait_indexed(tx.block_number)
+    device.add_certificate(stored.enrolment_id, der)
+    return der
+
+
+def test_scan_to_open_a_bid_file_and_download_it(
+    page: Page, platform: Platform, tmp_path: Path
+) -> None:
+    der = _encryption_certificate(platform.served, platform.phone)
+    recipient = Recipient.from_certificate(der)
+    content = "投标文件（商务标）：嘉兴示例建设有限公司 报价 1,234,567.00 元\n".encode() * 3000
+    sealed = io.BytesIO()
+    encrypt(
+        io.BytesIO(content),
+        sealed,
+        [recipient],
+        platform_id="alliance",
+        policy=ChosenByHolder([recipient.fingerprint], "alliance"),
+    )
+    (tmp_path / "投标文件.hbf").write_bytes(sealed.getvalue())
+    page.goto(platform.served.url + SITE + "/decrypt")
+    page.set_input_files("#document", str(tmp_path / "投标文件.hbf"))
+    page.fill("#tender", "JX-2026-118")
+    page.fill("#title", "嘉兴港区道路工程 开标")
+    shot(page, "40-platform-decrypt-upload")
+    page.click("#decrypt-form button[type=submit]")
+    expect(page.locator("#tender")).to_have_text("JX-2026-118")
+    payload = _code_shown(page)
+    assert platform.served.platform_key not in page.content()
+    shot(page, "41-platform-scan-decrypt")
+    bid = BidScanDevice(platform.phone.scan)
+    assert bid.decrypt(bid.phone.scan(payload), pin=PIN)["status"] == "approved"
+    expect(page.locator("#download")).to_be_visible()
+    expect(page.locator("#plain-digest")).to_have_text(hashlib.sha256(content).hexdigest())
+    expect(page.locator("#signer")).to_have_attribute("data-fingerprint", der_fingerprint(der))
+    shot(page, "42-platform-decrypted")
+    with page.expect_download() as started:
+        page.click("#download")
+    assert Path(started.value.path()).read_bytes() == content
+    assert started.value.suggested_filename == "投标文件"

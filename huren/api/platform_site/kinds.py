@@ -2,9 +2,9 @@
 
 The page machinery (create, the QR, the countdown, waiting, refresh, refusals) is the same
 for every kind; a kind adds how a new request like an old one is made (refresh) and the
-partial template that shows its approved result. Adding a kind (e.g. ``decrypt``) is a
-``PageKind`` registered here, a result partial ``platform/result_<action>.html`` and, when it
-starts from a form, a form route and template.
+partial template that shows its approved result. Adding a kind is a ``PageKind``
+registered here (``decrypt`` registers its own, in ``decrypt``), a result partial
+``platform/result_<action>.html`` and, when it starts from a form, a form route and template.
 """
 
 from __future__ import annotations
@@ -89,9 +89,11 @@ register_page_kind(
 def signer_of(view: ScanRequest) -> dict[str, str] | None:
     """Who approved: the certificate's subject, enterprise, USCC and fingerprint (the node
     checked the signature, recognition and bind before it recorded the approval)."""
-    if view.certificate_chain_pem is None or view.fingerprint is None:
+    # a decrypt answer carries the recipient's encryption certificate in its result
+    pem = view.certificate_chain_pem or view.result.get("certificate_pem")
+    if not isinstance(pem, str) or view.fingerprint is None:
         return None
-    leaf = x509.load_pem_x509_certificates(view.certificate_chain_pem.encode())[0]
+    leaf = x509.load_pem_x509_certificates(pem.encode())[0]
     subject = leaf.subject
 
     def first(oid: x509.ObjectIdentifier) -> str:

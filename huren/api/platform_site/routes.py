@@ -13,7 +13,7 @@ import hashlib
 import json
 import time
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import (
@@ -25,6 +25,7 @@ from fastapi.responses import (
 )
 from starlette.concurrency import run_in_threadpool
 
+from huren.api.platform_site import decrypt
 from huren.api.platform_site.kinds import page_kind, result_of, signer_of
 from huren.api.platform_site.pages import (
     PageRefused,
@@ -170,11 +171,13 @@ def scan_page(request: Request, platform_id: str, token: str) -> HTMLResponse:
     view = view_of(request, page)
     kind = page_kind(view.action)
     base = f"/platform/{page.platform}/pages/{token}"
-    context = {
+    context: dict[str, Any] = {
         "platform": page.platform, "kind": kind, "view": view, "token": token, "base": base,
         "scan_now": scan_of(request).clock(), "signer": signer_of(view),
         "result": result_of(view) if view.status == "approved" else None,
     }  # fmt: skip
+    if view.action == "decrypt":  # the site's own state: the upload, its key, the plaintext
+        context["opened"] = decrypt.opened(request, page, view)
     return render(request, page.site, "platform/scan.html", context)
 
 
@@ -253,6 +256,8 @@ def page_refresh(
     require_form(request, site_of(request), csrf)
     page = page_of(request, platform_id, token)
     view = view_of(request, page)
+    if view.action == "decrypt":  # the same upload with a new hall key
+        return decrypt.again(request, page, view)
     kind = page_kind(view.action)
     if kind is None:
         raise PageRefused(409, "NOT_REFRESHABLE", f"a {view.action} page cannot be refreshed")
