@@ -6,7 +6,8 @@ CDN. Sign-in, roles and cookies: ``roles``, ``session`` and ``account_login`` (p
 accounts); pages: ``pages`` (consortium, proposals, chain events), ``certificates``
 (lookup; ``proofs``: a record's inclusion proof), ``governance`` (propose and vote),
 ``grants`` (console roles of accounts), ``audit`` (replays), ``ca_pages`` (a CA's PKI
-status), ``review`` (the CA review queue).
+status), ``review`` (the CA review queue), ``authorization_review`` (the CA's authorization
+requests).
 See docs/console.md.
 """
 
@@ -20,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from huren.api.console import (
     account_login,
     audit,
+    authorization_review,
     ca_pages,
     certificates,
     governance,
@@ -60,6 +62,7 @@ def install(app: FastAPI, node: NodeServices) -> None:
         audit,
         ca_pages,
         review,
+        authorization_review,
     )
     for module in modules:
         app.include_router(module.router)

@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from huren.api.console import session as cookies
 from huren.api.console.deps import Allowed, Forbidden, check_csrf, render, state_of
+from huren.api.console.review_evidence import review_evidence
 from huren.api.console.roles import Permission, Principal
 from huren.api.deps import NodeDep
 from huren.node.applications.errors import ApplicationError
@@ -30,7 +31,7 @@ from huren.node.applications.views import ApplicationView
 from huren.node.applications.wiring import ApplicationServices
 from huren.node.billing.errors import BillingError
 
-__all__ = ["reviewer_of", "router"]
+__all__ = ["REASON_MAX", "CaId", "ReviewSession", "own_ca", "reviewer_of", "router"]
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 ReviewSession = Annotated[cookies.Session, Allowed(Permission.REVIEW_APPLICATIONS)]
@@ -44,6 +45,7 @@ class QueueSummary:
     ca_id: str
     waiting: int
     oldest_at: int | None
+    authorizations: int | None  # waiting authorization requests; None: no enterprise services
 
 
 def reviewer_of(principal: Principal) -> str:
@@ -52,7 +54,7 @@ def reviewer_of(principal: Principal) -> str:
     return f"account:{principal.account_id}"
 
 
-def _own(found: cookies.Session, ca_id: str) -> None:
+def own_ca(found: cookies.Session, ca_id: str) -> None:
     """A CA operator reviews for the CAs it operates, and no other."""
     if ca_id not in found.principal.ca_ids:
         raise Forbidden(found.principal, Permission.REVIEW_APPLICATIONS)
@@ -80,11 +82,17 @@ async def review_home(request: Request, found: ReviewSession, node: NodeDep) -> 
     if services is None:
         return _unavailable(request)
 
+    enterprises = getattr(node, "enterprises", None)
+
     def summaries() -> list[QueueSummary]:
         out = []
         for ca_id in found.principal.ca_ids:
             queue = services.applications.ca_queue(ca_id)
-            out.append(QueueSummary(ca_id, len(queue), queue[0].updated_at if queue else None))
+            asked = None
+            if enterprises is not None:
+                asked = len(enterprises.authorizations.ca_queue(ca_id))
+            oldest = queue[0].updated_at if queue else None
+            out.append(QueueSummary(ca_id, len(queue), oldest, asked))
         return out
 
     context = {"summaries": await run_in_threadpool(summaries)}
@@ -95,7 +103,7 @@ async def review_home(request: Request, found: ReviewSession, node: NodeDep) -> 
 async def queue_page(
     request: Request, found: ReviewSession, ca_id: CaId, node: NodeDep
 ) -> Response:
-    _own(found, ca_id)
+    own_ca(found, ca_id)
     services = _services(node)
     if services is None:
         return _unavailable(request)
@@ -117,10 +125,15 @@ async def _detail_page(
         view = await run_in_threadpool(services.applications.ca_detail, ca_id, application_id)
     except ApplicationError as exc:
         return _problem(request, "No such application", f"{exc.code}: {exc}", exc.status)
+    recovery, change = await run_in_threadpool(
+        review_evidence, services, ca_id, application_id, view.kind
+    )
     context = {
         "ca_id": ca_id,
         "app": view,
         "attachments": {a.kind: a for a in view.attachments},
+        "recovery": recovery,
+        "change": change,
         "reviewable": view.state == ApplicationState.SUBMITTED.value,
         "error": error,
         "reason": reason,
@@ -133,7 +146,7 @@ async def _detail_page(
 async def detail_page(
     request: Request, found: ReviewSession, ca_id: CaId, application_id: AppId, node: NodeDep
 ) -> Response:
-    _own(found, ca_id)
+    own_ca(found, ca_id)
     services = _services(node)
     if services is None:
         return _unavailable(request)
@@ -151,7 +164,7 @@ async def attachment(
     """The uploaded file with the media type its bytes were checked to be (the upload was
     sniffed and decoded: PNG, JPEG or PDF). Images are shown inline; a PDF is downloaded
     rather than opened in the console's origin. Nothing in it may run: a sandboxing CSP."""
-    _own(found, ca_id)
+    own_ca(found, ca_id)
     services = _services(node)
     if services is None:
         return Response("this node takes no applications", 503, media_type="text/plain")
@@ -192,7 +205,7 @@ async def _decide(
     approve: bool,
     reason: str,
 ) -> Response:
-    _own(found, ca_id)
+    own_ca(found, ca_id)
     services = _services(node)
     if services is None:
         return _unavailable(request)
