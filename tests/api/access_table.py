@@ -376,6 +376,10 @@ ACCESS: dict[tuple[str, str], Row] = {
     ("GET", "/console/ca/{ca_id}/review/{application_id}/attachments/{kind}"): CA_OPERATOR_ONLY,
     ("POST", "/console/ca/{ca_id}/review/{application_id}/approve"): CA_OPERATOR_ONLY,
     ("POST", "/console/ca/{ca_id}/review/{application_id}/reject"): CA_OPERATOR_ONLY,
+    ("GET", "/console/ca/{ca_id}/authorizations"): CA_OPERATOR_ONLY,
+    ("GET", "/console/ca/{ca_id}/authorizations/{request_id}"): CA_OPERATOR_ONLY,
+    ("POST", "/console/ca/{ca_id}/authorizations/{request_id}/approve"): CA_OPERATOR_ONLY,
+    ("POST", "/console/ca/{ca_id}/authorizations/{request_id}/reject"): CA_OPERATOR_ONLY,
 }
 
 
@@ -421,7 +425,8 @@ def render_markdown() -> str:
         "login page (accounts without a console role cannot sign in), 403 the forbidden page.",
         "The CA review API takes the node-admin key or the token of an account granted CA",
         "operator of that CA (`NOT_CA_OPERATOR` otherwise); the review queue pages",
-        "(`/console/review`, `/console/ca/{ca_id}/review...`) open to that CA's operators only.",
+        "(`/console/review`, `/console/ca/{ca_id}/review...`) and the authorization requests",
+        "(`/console/ca/{ca_id}/authorizations...`) open to that CA's operators only.",
         "",
         "| method | path | " + " | ".join(CALLERS) + " |",
         "|---|---|" + "---|" * len(CALLERS),

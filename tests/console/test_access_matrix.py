@@ -39,6 +39,8 @@ PAGES: dict[str, tuple[frozenset[str], int]] = {
     "/console/review": (frozenset({CA_OPERATOR}), 200),
     "/console/ca/zjca/review": (frozenset({CA_OPERATOR}), 200),  # the CA operator's CA
     "/console/ca/jsca/review": (frozenset(), 200),  # another CA's: nobody here
+    "/console/ca/zjca/authorizations": (frozenset({CA_OPERATOR}), 200),  # its CA's requests
+    "/console/ca/jsca/authorizations": (frozenset(), 200),  # another CA's: nobody here
 }
 # state-changing forms: path -> the roles that may send them (sent with the session's token)
 FORMS: dict[str, frozenset[str]] = {
