@@ -50,37 +50,37 @@ QUEUE = "/console/ca/zjca/authorizations"
 ROW = re.compile(r'<tr data-request="([0-9a-f]{16})">')
 
 
-def _asked(api: EntApi, admin: Admin, staff: Held, rights: Right) -> str:
-    asked = _ask(api, admin, staff, rights)
+def _asked(ent_api: EntApi, admin: Admin, staff: Held, rights: Right) -> str:
+    asked = _ask(ent_api, admin, staff, rights)
     assert asked.status_code == 201, asked.text
     request_id: str = asked.json()[0]["id"]
     return request_id
 
 
-def _state(api: EntApi, request_id: str) -> tuple[str, str | None, str | None]:
-    services = api.node.enterprises
+def _state(ent_api: EntApi, request_id: str) -> tuple[str, str | None, str | None]:
+    services = ent_api.node.enterprises
     assert services is not None
     view = services.authorizations.ca_detail("zjca", request_id)
     return view.state, view.reviewed_by, view.reason
 
 
-def _recognized(api: EntApi, fingerprint: bytes, action: Right) -> bool:
-    api.index()
-    with Session(api.node.engine) as session:
-        answer = recognize(session, fingerprint, PLATFORM, action, int(api.clock()))
+def _recognized(ent_api: EntApi, fingerprint: bytes, action: Right) -> bool:
+    ent_api.index()
+    with Session(ent_api.node.engine) as session:
+        answer = recognize(session, fingerprint, PLATFORM, action, int(ent_api.clock()))
     assert answer.recognized or answer.reasons & Reason.NOT_AUTHORIZED, answer.reasons
     return answer.recognized
 
 
 class World:
-    def __init__(self, api: EntApi) -> None:
-        self.api = api
-        self.admin = api.claim_enterprise(ALICE)
-        _, self.staff = api.join(self.admin, BOB)
+    def __init__(self, ent_api: EntApi) -> None:
+        self.api = ent_api
+        self.admin = ent_api.claim_enterprise(ALICE)
+        _, self.staff = ent_api.join(self.admin, BOB)
         # Two requests for Bob's certificate can't wait at once on one platform: the first
         # is asked, rejected below, then the second is asked.
-        self.operator_id = console_account(api, ZJCA_OPERATOR, Role.CA_OPERATOR.value, "zjca")
-        self.operator = account_client(api, ZJCA_OPERATOR)
+        self.operator_id = console_account(ent_api, ZJCA_OPERATOR, Role.CA_OPERATOR.value, "zjca")
+        self.operator = account_client(ent_api, ZJCA_OPERATOR)
 
 
 @pytest.fixture
@@ -89,9 +89,9 @@ def world(ent: EntApi) -> World:  # noqa: F811
 
 
 def test_the_operator_rejects_then_grants_and_recognition_follows(world: World) -> None:
-    api, op, staff = world.api, world.operator, world.staff
-    assert not _recognized(api, staff.signing_fingerprint, Right.SIGN)
-    first = _asked(api, world.admin, staff, Right.SIGN | Right.DECRYPT)
+    ent_api, op, staff = world.api, world.operator, world.staff
+    assert not _recognized(ent_api, staff.signing_fingerprint, Right.SIGN)
+    first = _asked(ent_api, world.admin, staff, Right.SIGN | Right.DECRYPT)
 
     home = op.get("/console/review")
     assert home.status_code == 200
@@ -118,7 +118,7 @@ def test_the_operator_rejects_then_grants_and_recognition_follows(world: World) 
     # an empty reason comes back with the service's code; nothing changed
     empty = post_form(op, page, f"{page}/reject", reason="  ")
     assert empty.status_code == 422 and "INVALID_AUTHORIZATION" in empty.text
-    assert _state(api, first)[0] == AuthorizationState.PENDING
+    assert _state(ent_api, first)[0] == AuthorizationState.PENDING
     rejected = post_form(op, page, f"{page}/reject", reason="授权书与营业执照不符")
     assert rejected.status_code == 303 and rejected.headers["location"] == QUEUE
     after = op.get(QUEUE)
@@ -126,21 +126,21 @@ def test_the_operator_rejects_then_grants_and_recognition_follows(world: World) 
         "rejected: 授权书与营业执照不符" in after.text and 'id="authorizations-empty"' in after.text
     )
     reviewer = f"ca:zjca:account:{world.operator_id}"
-    assert _state(api, first) == ("rejected", reviewer, "授权书与营业执照不符")
+    assert _state(ent_api, first) == ("rejected", reviewer, "授权书与营业执照不符")
     again = post_form(op, page, f"{page}/approve")
     assert again.status_code == 409 and "ILLEGAL_AUTHORIZATION_STATE" in again.text
     assert 'id="not-decidable"' in again.text
 
-    api.clock.advance(5)
-    second = _asked(api, world.admin, staff, Right.SIGN | Right.DECRYPT)
+    ent_api.clock.advance(5)
+    second = _asked(ent_api, world.admin, staff, Right.SIGN | Right.DECRYPT)
     page = f"{QUEUE}/{second}"
     approved = post_form(op, page, f"{page}/approve")
     assert approved.status_code == 303, approved.text
     assert f"Authorization {second} granted." in op.get(QUEUE).text
-    assert _state(api, second)[:2] == ("granted", reviewer)
-    assert _recognized(api, staff.signing_fingerprint, Right.SIGN)
-    assert _recognized(api, staff.encryption_fingerprint, Right.DECRYPT)
-    assert not _recognized(api, staff.signing_fingerprint, Right.LOGIN)
+    assert _state(ent_api, second)[:2] == ("granted", reviewer)
+    assert _recognized(ent_api, staff.signing_fingerprint, Right.SIGN)
+    assert _recognized(ent_api, staff.encryption_fingerprint, Right.DECRYPT)
+    assert not _recognized(ent_api, staff.signing_fingerprint, Right.LOGIN)
     done = op.get(page)
     assert 'id="not-decidable"' in done.text and "Grant transactions" in done.text
     assert re.search(
@@ -149,18 +149,19 @@ def test_the_operator_rejects_then_grants_and_recognition_follows(world: World) 
 
 
 def test_nobody_else_sees_or_decides_them(world: World) -> None:
-    api = world.api
-    request_id = _asked(api, world.admin, world.staff, Right.SIGN)
-    console_account(api, JSCA_OPERATOR, Role.CA_OPERATOR.value, "jsca")
-    console_account(api, AUDITOR, Role.AUDITOR.value, None)
-    center, platform = TestClient(api.http.app), TestClient(api.http.app)
+    ent_api = world.api
+    request_id = _asked(ent_api, world.admin, world.staff, Right.SIGN)
+    console_account(ent_api, JSCA_OPERATOR, Role.CA_OPERATOR.value, "jsca")
+    console_account(ent_api, AUDITOR, Role.AUDITOR.value, None)
+    center, platform = TestClient(ent_api.http.app), TestClient(ent_api.http.app)
     assert sign_in(center, ADMIN_KEY).status_code == 303
-    key = api.http.post("/v1/platform-keys", json={"platform": PLATFORM}, headers=api.admin())
+    body = {"platform": PLATFORM}
+    key = ent_api.http.post("/v1/platform-keys", json=body, headers=ent_api.admin())
     assert key.status_code == 201, key.text
     assert sign_in(platform, key.json()["key"]).status_code == 303
     others = {
-        "jsca operator": account_client(api, JSCA_OPERATOR),
-        "auditor": account_client(api, AUDITOR),
+        "jsca operator": account_client(ent_api, JSCA_OPERATOR),
+        "auditor": account_client(ent_api, AUDITOR),
         "center operator": center,
         "platform": platform,
     }
@@ -177,7 +178,7 @@ def test_nobody_else_sees_or_decides_them(world: World) -> None:
             assert sent.status_code == 403, (who, action)
     assert others["jsca operator"].get("/console/ca/jsca/authorizations").status_code == 200
     assert world.operator.get("/console/ca/jsca/authorizations").status_code == 403
-    anonymous = TestClient(api.http.app)
+    anonymous = TestClient(ent_api.http.app)
     for path in (QUEUE, page):
         response = anonymous.get(path, follow_redirects=False)
         assert response.status_code == 303
@@ -190,21 +191,21 @@ def test_nobody_else_sees_or_decides_them(world: World) -> None:
         assert op.post(f"{page}/approve", data=fields, follow_redirects=False).status_code == 403
     missing = op.get(f"{QUEUE}/0123456789abcdef")
     assert missing.status_code == 404 and "AUTHORIZATION_NOT_FOUND" in missing.text
-    assert _state(api, request_id)[0] == "pending"
+    assert _state(ent_api, request_id)[0] == "pending"
 
 
 def test_an_enterprise_change_shows_its_chosen_certificates(world: World) -> None:
-    api, alice = world.api, world.admin.headers
+    ent_api, alice = world.api, world.admin.headers
     admin_fp = world.admin.certificate.signing_fingerprint.hex()
     bob_fp = world.staff.signing_fingerprint.hex()
     body = {"ca_id": "zjca", "platform_id": PLATFORM, "validity_years": 1,
             "enterprise_uscc": world.admin.uscc, "new_name": "嘉兴市某某建设集团有限公司",
             "certificates": [admin_fp, bob_fp]}  # fmt: skip
-    made = api.http.post("/v1/enterprise-change", json=body, headers=alice)
+    made = ent_api.http.post("/v1/enterprise-change", json=body, headers=alice)
     assert made.status_code == 201, made.text
     app_id = made.json()["application"]["id"]
-    attach_all(api, alice, app_id)
-    assert api.http.post(f"/v1/applications/{app_id}/submit", headers=alice).status_code == 200
+    attach_all(ent_api, alice, app_id)
+    assert ent_api.http.post(f"/v1/applications/{app_id}/submit", headers=alice).status_code == 200
     page = world.operator.get(f"/console/ca/zjca/review/{app_id}")
     assert page.status_code == 200
     section = page.text.split('id="change-choices"', 1)[1].split("</section>", 1)[0]
@@ -213,7 +214,7 @@ def test_an_enterprise_change_shows_its_chosen_certificates(world: World) -> Non
     assert [fp for fp, _ in rows] == [admin_fp, bob_fp]
     assert "enterprise signing" in rows[0][1] and "staff signing" in rows[1][1]
     assert f"account:{world.admin.account_id}" in rows[0][1]
-    assert f"account:{api.account_id(BOB[0])}" in rows[1][1]
+    assert f"account:{ent_api.account_id(BOB[0])}" in rows[1][1]
     assert 'id="recovery-evidence"' not in page.text
 
 
