@@ -105,7 +105,8 @@ def test_the_operator_rejects_then_grants_and_recognition_follows(world: World) 
     detail = op.get(page)
     assert detail.status_code == 200
     text = detail.text
-    assert "嘉兴市某某建设有限公司" in text and BOB[1] in text  # enterprise, staff member
+    assert re.search(r'id="enterprise">嘉兴市某某建设有限公司 <span class="mono">91', text)
+    assert f'id="staff">{BOB[1]} <' in text
     assert staff.signing_fingerprint.hex() in text and staff.encryption_fingerprint.hex() in text
     assert re.search(r'id="rights">sign, decrypt<', text)
     assert f'id="letter-sealed-by">account:{world.admin.account_id}<' in text
@@ -114,6 +115,7 @@ def test_the_operator_rejects_then_grants_and_recognition_follows(world: World) 
     assert "authorization_grant" in text  # the statement as sealed
     assert "authorization change" in text  # the history: the request was logged
     assert 'id="approve-form"' in text and 'id="reject-form"' in text
+    assert '<a href="/console/review" aria-current="page">' in text  # the Review entry's
 
     # an empty reason comes back with the service's code; nothing changed
     empty = post_form(op, page, f"{page}/reject", reason="  ")

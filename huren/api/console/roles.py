@@ -110,7 +110,7 @@ class Principal:
 @dataclass(frozen=True, slots=True)
 class NavItem:
     """An entry of the navigation bar: current on its path and below, and on the paths
-    ``also`` matches (a CA's review queue, under the CA's path, is the Review entry's)."""
+    ``also`` matches (a CA's review queues, under the CA's path, are the Review entry's)."""
 
     label: str
     path: str
@@ -138,7 +138,10 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("Certificates", "/console/certificates", Permission.LOOKUP_CERTIFICATES),
     NavItem("CAs", "/console/ca", Permission.VIEW_CA_PKI),
     NavItem(
-        "Review", "/console/review", Permission.REVIEW_APPLICATIONS, r"/console/ca/[^/]+/review"
+        "Review",
+        "/console/review",
+        Permission.REVIEW_APPLICATIONS,
+        r"/console/ca/[^/]+/(review|authorizations)",
     ),
     NavItem("Replays", "/console/audit", Permission.RUN_AUDIT),
     NavItem("Roles", "/console/roles", Permission.MANAGE_ROLES),

@@ -47,7 +47,7 @@ class AuthorizationDossier:
     request: AuthorizationView
     enterprise_name: str
     enterprise_uscc: str
-    staff_name: str
+    staff_name: str  # the person, as the holder's certificate list names them
     platform_name: str
     requested_by: str  # the admin's account id
     letter: LetterFacts | None  # None only if the letter's row is gone (never deleted today)
@@ -88,7 +88,7 @@ def ca_dossier(engine: Engine, ca_id: str, request_id: str) -> AuthorizationDoss
             request=AuthorizationView.of(row),
             enterprise_name="" if enterprise is None else enterprise.name,
             enterprise_uscc="" if enterprise is None else enterprise.uscc,
-            staff_name="" if held is None else held.name,
+            staff_name="" if held is None else held.name.rsplit(" / ", 1)[-1].strip(),
             platform_name=row.platform_id if platform is None else platform.name,
             requested_by=row.requested_by,
             letter=letter,
