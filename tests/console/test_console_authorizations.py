@@ -100,6 +100,7 @@ def test_the_operator_rejects_then_grants_and_recognition_follows(world: World) 
     )
     queue = op.get(QUEUE)
     assert queue.status_code == 200 and ROW.findall(queue.text) == [first]
+    assert "嘉兴市某某建设有限公司" in queue.text and BOB[1] in queue.text
 
     page = f"{QUEUE}/{first}"
     detail = op.get(page)

@@ -25,7 +25,7 @@ from huren.api.console.review import REASON_MAX, CaId, ReviewSession, own_ca, re
 from huren.api.deps import NodeDep
 from huren.node.enterprises import EnterpriseError
 from huren.node.enterprises.authorization_model import AuthorizationState
-from huren.node.enterprises.authorization_review import ca_dossier
+from huren.node.enterprises.authorization_review import AuthorizationDossier, ca_dossier
 from huren.node.enterprises.services import EnterpriseServices
 from huren.registry.backend import BackendError, ChainUnavailable
 from huren.registry.errors_base import RegistryError
@@ -60,8 +60,13 @@ async def queue_page(
     services = enterprise_services(node)
     if services is None:
         return _unavailable(request)
-    queue = await run_in_threadpool(services.authorizations.ca_queue, ca_id)
-    context = {"ca_id": ca_id, "queue": queue}
+    authorizations = services.authorizations
+
+    def dossiers() -> list[AuthorizationDossier]:
+        queue = authorizations.ca_queue(ca_id)
+        return [ca_dossier(authorizations.engine, ca_id, r.id) for r in queue]
+
+    context = {"ca_id": ca_id, "queue": await run_in_threadpool(dossiers)}
     return render(request, "console/authorizations_queue.html", context)
 
 
