@@ -20,8 +20,9 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from huren.api.console.roles import Role
-from huren.node.enterprises.authorization_model import AuthorizationState
+from huren.node.enterprises.authorization_model import AuthorizationChain, AuthorizationState
 from huren.node.recognition import recognize
+from huren.registry.backend import ChainUnavailable
 from huren.registry.types import Reason, Right
 from tests.api.applications.conftest import (  # noqa: F401
     ADMIN_KEY,
@@ -244,3 +245,45 @@ def test_a_recovery_shows_its_evidence(api: AppApi, tmp_path: Path) -> None:  # 
         recovery.encryption_fp,
     }
     assert 'id="change-choices"' not in page.text
+
+
+class FailingOnce:
+    """The node's authorization chain, down for the first grant."""
+
+    def __init__(self, chain: AuthorizationChain) -> None:
+        self.chain, self.failed = chain, False
+
+    def grant(self, ca_id: str, staff: bytes, platform_id: str, enterprise: bytes,
+              rights: Right) -> bytes:  # fmt: skip
+        if not self.failed:
+            self.failed = True
+            raise ChainUnavailable("the chain is down")
+        return self.chain.grant(ca_id, staff, platform_id, enterprise, rights)
+
+    def revoke(self, ca_id: str, staff: bytes, platform_id: str) -> bytes | None:
+        return self.chain.revoke(ca_id, staff, platform_id)
+
+
+def test_a_grant_the_chain_missed_waits_as_granting_and_is_sent_again(world: World) -> None:
+    ent_api, op = world.api, world.operator
+    services = ent_api.node.enterprises
+    assert services is not None
+    services.authorizations.chain = FailingOnce(services.authorizations.chain)
+    request_id = _asked(ent_api, world.admin, world.staff, Right.SIGN)
+    page = f"{QUEUE}/{request_id}"
+    down = post_form(op, page, f"{page}/approve")
+    assert down.status_code == 503 and "CHAIN_UNAVAILABLE" in down.text
+    assert _state(ent_api, request_id)[0] == "granting"
+    queue = op.get(QUEUE)
+    assert ROW.findall(queue.text) == [request_id] and "granting" in queue.text
+    waiting = op.get(page)
+    assert "sends it again" in waiting.text
+    assert 'id="approve-form"' in waiting.text and 'id="reject-form"' not in waiting.text
+    token = csrf_of(waiting.text)
+    refused = op.post(f"{page}/reject", data={"csrf": token, "reason": "太迟"},
+                      follow_redirects=False)  # fmt: skip
+    assert refused.status_code == 409 and "ILLEGAL_AUTHORIZATION_STATE" in refused.text
+    again = post_form(op, page, f"{page}/approve")
+    assert again.status_code == 303, again.text
+    assert _state(ent_api, request_id)[0] == "granted"
+    assert _recognized(ent_api, world.staff.signing_fingerprint, Right.SIGN)
