@@ -54,4 +54,3 @@ def test_the_holder_is_told_once_when_the_recovery_is_paid(api: AppApi, tmp_path
     assert api.http.post(f"/v1/recoveries/{app_id}/ticket", headers=alice).status_code == 201
     assert api.deliver() == []
     assert len(_inbox(world, "recovery_ready")) == 1
-
