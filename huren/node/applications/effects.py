@@ -44,6 +44,8 @@ def on_approved(session: Session, row: Application, now: int) -> None:
         post(
             session, row.account_id, MessageKind.RENEWAL_READY, {"application_id": row.id}, now=now
         )
+    elif kind == ApplicationKind.RECOVERY and session.get(KeyRecovery, row.id) is not None:
+        pass  # a split-key recovery downloads nothing: recovery_ready follows at payment
     elif kind != ApplicationKind.ADMIN_TRANSFER:
         params = {"application_id": row.id}
         post(session, row.account_id, MessageKind.CERTIFICATE_READY, params, now=now)

@@ -35,6 +35,8 @@ def test_the_holder_is_told_once_when_the_recovery_is_paid(api: AppApi, tmp_path
     assert review(api, app_id).status_code == 200
     # Approved but unpaid: no ticket yet, and no message saying there is one.
     assert _inbox(world, "recovery_ready") == []
+    # Nor a "download your certificate" message: a split-key recovery downloads nothing.
+    assert _inbox(world, "certificate_ready") == []
     problem(
         api.http.post(f"/v1/recoveries/{app_id}/ticket", headers=alice), 409, "RECOVERY_NOT_READY"
     )
