@@ -280,7 +280,7 @@ class AuthorizationChainSide:
                     else AuthorizationState.WITHDRAWN.value
                 )
                 session.add(row)
-                self._log(session, row.revoked_by or f"ca:{row.ca_id}", row)
+                self._log(session, row.revoked_by or row.reviewed_by or f"ca:{row.ca_id}", row)
                 return
             row.state = AuthorizationState.REVOKED.value
             session.add(row)
