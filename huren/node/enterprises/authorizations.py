@@ -117,14 +117,20 @@ class AuthorizationService(GrantingSettlement):
                 select(AuthorizationRequest).where(
                     AuthorizationRequest.staff_fingerprint == staff_fingerprint,
                     col(AuthorizationRequest.platform_id).in_(wanted),
+                    # A revocation still to be sent would take a newer grant away with it.
                     col(AuthorizationRequest.state).in_(
-                        [AuthorizationState.PENDING.value, AuthorizationState.GRANTING.value]
+                        [
+                            AuthorizationState.PENDING.value,
+                            AuthorizationState.GRANTING.value,
+                            AuthorizationState.REVOKING.value,
+                        ]
                     ),
                 )
             ).first()
             if pending is not None:
                 raise AuthorizationPending(
-                    f"an authorization at {pending.platform_id} is waiting for the CA"
+                    f"an authorization at {pending.platform_id} is {pending.state}: "
+                    "ask again once it is settled"
                 )
             accepted = accept_letter(
                 session,

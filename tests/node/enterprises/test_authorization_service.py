@@ -152,6 +152,9 @@ def test_revocation_fails_then_finishes(
     (view,) = service.delete(ADMIN, ENTERPRISE, staff_account_id=STAFF)
     assert view.state == "revoking"  # the chain failure is logged, the intent kept
     assert _changes(world) == before
+    # A new grant now would be taken away by the revocation still to be sent.
+    with pytest.raises(A.AuthorizationPending):
+        _ask(world, service, Right.LOGIN, 2)
     assert service.finish_revocations() == 0
     chain.down = False
     assert service.finish_revocations() == 1
