@@ -75,8 +75,11 @@ def _run(settings: Settings) -> None:
         f"chain {d.chain_id}: Consortium {d.consortium}, CertificateRegistry {d.registry}"
     )
     console.print(f"operator {node.operator.address}")
+    base_url = (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
     if node.demo_api_key is not None:
         console.print(f"demo platform API key (alliance): [bold]{node.demo_api_key}[/bold]")
+        # The demo platform site holds that key server-side (docs/platform-pages.md).
+        console.print(f"demo platform pages: [bold]{base_url}/platform/alliance/[/bold]")
         console.print(f"node-admin API key: in {settings.data_dir / 'admin-api-key'}")
     console.print(f"API on [bold]http://{settings.host}:{settings.port}[/bold] (docs at /docs)")
     uvicorn.run(

@@ -8,7 +8,8 @@ payment window (``Payments.expire_due``), authorization revocations the chain re
 also posts the manual's 证书即将到期 reminder: one ``certificate_expiring`` message per held
 signing certificate (the pair's handle, which a renewal names) once it enters its last
 ``EXPIRING_SOON_S`` (30 days), recorded in ``upkeep_expiry_notices`` in the transaction that
-posts it, so the holder gets it exactly once.
+posts it, so the holder gets it exactly once. It also reminds, once, the holder of an enterprise
+change's replacement left paid and not downloaded for 7 days (``huren.node.reminders``).
 
 ``Upkeep.run_once(now)`` runs every task independently: one that raises is logged and
 reported, the others still run. The node runs one pass when it opens (before serving) and
@@ -38,6 +39,7 @@ from huren.node.db.pki_tables import PkiIssuedCertificate
 from huren.node.db.upkeep_tables import ExpiryNotice
 from huren.node.messages import MessageKind, post
 from huren.node.messages.inbox import MAX_PARAM_LENGTH
+from huren.node.reminders import remind_reissues
 from huren.registry.types import CertificateStatus, KeyUsage
 
 __all__ = [
@@ -297,7 +299,8 @@ def node_upkeep(
     clock: Callable[[], float] = time.time,
 ) -> Upkeep:
     """The node's upkeep over the services it has (a node without billing expires no
-    orders). Each service keeps its own clock; ``now`` times the expiring-soon window."""
+    orders). Each service keeps its own clock; ``now`` times the expiring-soon window and
+    the reminders' delay."""
     tasks: list[tuple[str, UpkeepTask]] = []
     if desk is not None:
         tasks.append(("revoke_superseded", lambda now: desk.revoke_superseded()))
@@ -310,4 +313,5 @@ def node_upkeep(
     if zones is not None:
         tasks.append(("settle_zone_statements", lambda now: zones.settle_pending()))
     tasks.append(("notify_expiring", lambda now: notify_expiring(engine, now)))
+    tasks.append(("remind_reissue_downloads", lambda now: remind_reissues(engine, now)))
     return Upkeep(tasks, clock=clock)

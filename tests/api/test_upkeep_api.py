@@ -23,6 +23,7 @@ def test_the_last_pass_and_a_pass_now(env: ApiEnv) -> None:
         "expire_orders",
         "finish_authorization_revocations",
         "notify_expiring",
+        "remind_reissue_downloads",
     ]
     ran = env.http.post("/v1/upkeep/run", headers=env.headers())
     assert ran.status_code == 200, ran.text

@@ -22,7 +22,7 @@ from huren.node.db.messages_tables import Message
 from huren.node.db.models import Certificate
 from huren.node.db.upkeep_tables import ExpiryNotice
 from huren.node.messages import MessageKind
-from huren.node.upkeep import NoticesFailed, Upkeep, node_upkeep, notify_expiring
+from huren.node.upkeep import NoticesFailed, Upkeep, UpkeepReport, node_upkeep, notify_expiring
 from huren.registry.types import CertificateKind, CertificateStatus, KeyUsage, Scope
 from tests.node.billing.conftest import T0, Clock, make_billing
 
@@ -131,6 +131,11 @@ def hold(
     return fingerprint
 
 
+def handled(report: UpkeepReport, name: str) -> int:
+    (task,) = [t for t in report.tasks if t.name == name]
+    return task.handled
+
+
 def expiring_messages(engine: Engine) -> list[Message]:
     with Session(engine) as session:
         return list(
@@ -150,7 +155,7 @@ def test_each_certificate_entering_the_window_gets_one_message_across_runs(
     upkeep = node_upkeep(engine, desk=None, payments=None, authorizations=None, zones=None)
 
     report = upkeep.run_once(T0)
-    assert report.ok and report.tasks[-1].handled == 1
+    assert report.ok and handled(report, "notify_expiring") == 1
     (first,) = expiring_messages(engine)
     assert (first.account_id, first.action) == (HOLDER, f"certificate:{soon.hex()}/renew")
     assert json.loads(first.params) == {
@@ -160,12 +165,12 @@ def test_each_certificate_entering_the_window_gets_one_message_across_runs(
     }
     assert "10 天后到期" in first.body
 
-    assert upkeep.run_once(T0 + 3600).tasks[-1].handled == 0  # told already
+    assert handled(upkeep.run_once(T0 + 3600), "notify_expiring") == 0  # told already
     assert len(expiring_messages(engine)) == 1
 
     # 15 days on, "later" has 30 days left: it enters the window, "soon" stays told.
-    assert upkeep.run_once(T0 + 15 * DAY).tasks[-1].handled == 1
-    assert upkeep.run_once(T0 + 16 * DAY).tasks[-1].handled == 0
+    assert handled(upkeep.run_once(T0 + 15 * DAY), "notify_expiring") == 1
+    assert handled(upkeep.run_once(T0 + 16 * DAY), "notify_expiring") == 0
     messages = expiring_messages(engine)
     assert [(m.account_id, json.loads(m.params)["fingerprint"]) for m in messages] == [
         (HOLDER, soon.hex()),
@@ -286,15 +291,16 @@ def test_orders_past_their_window_expire_and_a_failing_task_stops_nothing(
         "finish_authorization_revocations",
         "settle_zone_statements",
         "notify_expiring",
+        "remind_reissue_downloads",
     )
     first = upkeep.run_once()
     assert first.at == T0 and first.failed == ("revoke_superseded",)
     assert first.tasks[0].error == "RuntimeError: chain unreachable"
-    assert [t.handled for t in first.tasks] == [0, 0, 2, 1, 0]  # not due yet, not soon yet
+    assert [t.handled for t in first.tasks] == [0, 0, 2, 1, 0, 0]  # not due, not soon yet
 
     billing.clock.now += ORDER_TTL_S
     second = upkeep.run_once()
-    assert [t.handled for t in second.tasks] == [0, 1, 2, 1, 1]
+    assert [t.handled for t in second.tasks] == [0, 1, 2, 1, 1, 0]
     assert not second.ok and upkeep.last_report is second
     assert billing.orders.get(due.order_id).state is OrderState.EXPIRED
     assert (desk.calls, authorizations.calls, zones.calls) == (2, 2, 2)
@@ -308,7 +314,7 @@ def test_orders_past_their_window_expire_and_a_failing_task_stops_nothing(
     }
 
     billing.clock.now += 60
-    assert [t.handled for t in upkeep.run_once().tasks][1:] == [0, 2, 1, 0]  # idempotent
+    assert [t.handled for t in upkeep.run_once().tasks][1:] == [0, 2, 1, 0, 0]  # idempotent
 
 
 def test_task_names_are_unique() -> None:
@@ -383,6 +389,7 @@ def test_a_node_runs_a_pass_at_start_then_the_thread_and_stops_it_on_close(
             "finish_authorization_revocations",
             "settle_zone_statements",
             "notify_expiring",
+            "remind_reissue_downloads",
         ]
         threaded = threading.Event()
 
@@ -403,7 +410,7 @@ def test_a_node_runs_a_pass_at_start_then_the_thread_and_stops_it_on_close(
     result = CliRunner().invoke(app, ["upkeep", "run", "--data-dir", str(tmp_path)])
     assert result.exit_code == 0, result.output
     printed = json.loads(result.output)
-    assert printed["ok"] is True and len(printed["tasks"]) == 5
+    assert printed["ok"] is True and len(printed["tasks"]) == 6
 
 
 def test_the_interval_setting_is_checked() -> None:

@@ -11,10 +11,11 @@ from huren.node.applications import change_choice, enterprise_change
 from huren.node.applications.model import ApplicationKind
 from huren.node.audit.oplog import Operation, OperationLog, OperationRecord
 from huren.node.db.applications_tables import Application
+from huren.node.db.recovery_tables import KeyRecovery
 from huren.node.enterprises import Role
 from huren.node.messages import MessageKind, post
 
-__all__ = ["complete_transfer", "on_approved"]
+__all__ = ["complete_transfer", "on_approved", "on_paid"]
 
 
 def on_approved(session: Session, row: Application, now: int) -> None:
@@ -43,10 +44,20 @@ def on_approved(session: Session, row: Application, now: int) -> None:
         post(
             session, row.account_id, MessageKind.RENEWAL_READY, {"application_id": row.id}, now=now
         )
+    elif kind == ApplicationKind.RECOVERY and session.get(KeyRecovery, row.id) is not None:
+        pass  # a split-key recovery downloads nothing: recovery_ready follows at payment
     elif kind != ApplicationKind.ADMIN_TRANSFER:
         params = {"application_id": row.id}
         post(session, row.account_id, MessageKind.CERTIFICATE_READY, params, now=now)
     session.add(row)
+
+
+def on_paid(session: Session, row: Application, now: int) -> None:
+    """A split-key recovery approved and paid: its ticket can now be asked for, so the
+    holder is told (证书找回审核通过), in the transaction that makes it paid."""
+    if row.kind == ApplicationKind.RECOVERY.value and session.get(KeyRecovery, row.id) is not None:
+        params = {"application_id": row.id}
+        post(session, row.account_id, MessageKind.RECOVERY_READY, params, now=now)
 
 
 def complete_transfer(session: Session, row: Application, now: int) -> None:

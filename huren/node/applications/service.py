@@ -30,7 +30,7 @@ from huren.node.applications.creation import (
     take_enterprise,
     take_predecessor,
 )
-from huren.node.applications.effects import complete_transfer, on_approved
+from huren.node.applications.effects import complete_transfer, on_approved, on_paid
 from huren.node.applications.enterprise_change import EnterpriseChanges, carry_out
 from huren.node.applications.errors import (
     ApplicationNotFound,
@@ -366,8 +366,9 @@ class ApplicationService:
 
     def settle(self, session: Session, row: Application, actor: str) -> None:
         """Approved -> paid (and an admin transfer or an enterprise change carried out), in
-        ``session``."""
+        ``session``; a split-key recovery's holder is told the ticket is ready."""
         self.move(session, row, Action.PAY, actor)
+        on_paid(session, row, self.now())
         if not KIND_RULES[ApplicationKind(row.kind)].issues:
             if row.kind == ApplicationKind.ENTERPRISE_CHANGE.value:
                 carry_out(self, session, row, actor)

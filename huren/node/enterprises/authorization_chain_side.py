@@ -120,33 +120,59 @@ class AuthorizationChainSide:
             elif before & mask:  # the replaced grant had rights for this certificate
                 self.chain.revoke(ca_id, fingerprint, row.platform_id)
         with write_session(self.engine) as session:
-            row = self._of_ca(session, ca_id, request_id)
-            if row.state != AuthorizationState.GRANTING.value:
+            row = self._locked(session, ca_id, request_id)
+            if row.state in (AuthorizationState.REJECTED.value, AuthorizationState.WITHDRAWN.value):
+                # Rejected or deleted while the grant was in flight (the other side read the
+                # chain before the grant landed): take back what was just granted.
+                row.state, row.updated_at = AuthorizationState.REVOKING.value, self.now()
+                session.add(row)
+            elif row.state != AuthorizationState.GRANTING.value:
                 return AuthorizationView.of(row)  # a concurrent approval finished it
-            now = self.now()
-            for p in session.exec(
-                select(AuthorizationRequest).where(
-                    AuthorizationRequest.staff_fingerprint == row.staff_fingerprint,
-                    AuthorizationRequest.platform_id == row.platform_id,
-                    AuthorizationRequest.state == AuthorizationState.GRANTED.value,
-                )
-            ).all():
-                p.state, p.updated_at = AuthorizationState.REPLACED.value, now
-                session.add(p)
-                self._log(session, actor, p)
-            row.state, row.updated_at = AuthorizationState.GRANTED.value, now
-            row.grant_transactions = ",".join(t.hex() for t in transactions)
-            session.add(row)
-            self._log(session, actor, row)
-            enterprise = session.get(Enterprise, row.enterprise_id)
-            assert enterprise is not None
-            params = {
-                "enterprise_name": enterprise.name,
-                "platform_name": self._name(session, row.platform_id),
-                "rights": labels(rights),
-            }
-            post(session, row.staff_account_id, MessageKind.AUTHORIZATION_GRANTED, params, now=now)
-            return AuthorizationView.of(row)
+            else:
+                self._record_granted(session, row, actor, transactions)
+                return AuthorizationView.of(row)
+        self.finish_revocations([request_id])
+        with Session(self.engine) as session:
+            return AuthorizationView.of(self._of_ca(session, ca_id, request_id))
+
+    @staticmethod
+    def _locked(session: Session, ca_id: str, request_id: str) -> AuthorizationRequest:
+        """The row under a write lock (PostgreSQL's row lock; SQLite's write transaction
+        already excludes other writers)."""
+        row = session.get(AuthorizationRequest, request_id, with_for_update=True)
+        if row is None or row.ca_id != ca_id:
+            raise AuthorizationNotFound(f"no authorization request {request_id} for CA {ca_id}")
+        return row
+
+    def _record_granted(
+        self, session: Session, row: AuthorizationRequest, actor: str, transactions: list[bytes]
+    ) -> None:
+        """In the caller's transaction: the grant is on chain; earlier grants of the
+        certificate at the platform are replaced, the staff member told."""
+        now = self.now()
+        for p in session.exec(
+            select(AuthorizationRequest).where(
+                AuthorizationRequest.staff_fingerprint == row.staff_fingerprint,
+                AuthorizationRequest.platform_id == row.platform_id,
+                AuthorizationRequest.state == AuthorizationState.GRANTED.value,
+            )
+        ).all():
+            p.state, p.updated_at = AuthorizationState.REPLACED.value, now
+            session.add(p)
+            self._log(session, actor, p)
+        row.state, row.updated_at = AuthorizationState.GRANTED.value, now
+        # Empty when a grant found on chain is recorded (its transaction is not known here).
+        row.grant_transactions = ",".join(t.hex() for t in transactions)
+        session.add(row)
+        self._log(session, actor, row)
+        enterprise = session.get(Enterprise, row.enterprise_id)
+        assert enterprise is not None
+        params = {
+            "enterprise_name": enterprise.name,
+            "platform_name": self._name(session, row.platform_id),
+            "rights": labels(Right(row.rights)),
+        }
+        post(session, row.staff_account_id, MessageKind.AUTHORIZATION_GRANTED, params, now=now)
 
     # -- revocations -----------------------------------------------------------------------
 
@@ -182,15 +208,17 @@ class AuthorizationChainSide:
         ).all()
         self.withdraw(session, rows, actor)
 
-    def finish_revocations(self) -> int:
+    def finish_revocations(self, only: Iterable[str] | None = None) -> int:
         """Send the chain revocations of every ``revoking`` request (what a failure left
-        too); the number finished. A chain failure is logged and left for the next run."""
+        too), or of those of ``only``; the number finished. A chain failure is logged and
+        left for the next run."""
+        query = select(AuthorizationRequest.id).where(
+            AuthorizationRequest.state == AuthorizationState.REVOKING.value
+        )
+        if only is not None:
+            query = query.where(col(AuthorizationRequest.id).in_(list(only)))
         with Session(self.engine) as session:
-            pending = session.exec(
-                select(AuthorizationRequest.id).where(
-                    AuthorizationRequest.state == AuthorizationState.REVOKING.value
-                )
-            ).all()
+            pending = session.exec(query).all()
         done = 0
         for request_id in pending:
             try:
@@ -206,10 +234,32 @@ class AuthorizationChainSide:
         with Session(self.engine) as session:
             row = session.get(AuthorizationRequest, request_id)
             assert row is not None
+            # A grant never recorded granted landed over the earlier grant: put that back.
+            earlier = Right(0)
+            enterprise_fingerprint = b""
+            if row.grant_transactions is None:
+                for p in session.exec(
+                    select(AuthorizationRequest).where(
+                        AuthorizationRequest.staff_fingerprint == row.staff_fingerprint,
+                        AuthorizationRequest.platform_id == row.platform_id,
+                        AuthorizationRequest.state == AuthorizationState.GRANTED.value,
+                    )
+                ):
+                    earlier, enterprise_fingerprint = Right(p.rights), p.enterprise_fingerprint
         rights = Right(row.rights)
         transactions = []
         for fingerprint, mask in self._pair(row):
-            if rights & mask:
+            if earlier & mask:
+                transactions.append(
+                    self.chain.grant(
+                        row.ca_id,
+                        fingerprint,
+                        row.platform_id,
+                        enterprise_fingerprint,
+                        earlier & mask,
+                    )
+                )
+            elif rights & mask:
                 tx = self.chain.revoke(row.ca_id, fingerprint, row.platform_id)
                 if tx is not None:
                     transactions.append(tx)
@@ -219,8 +269,20 @@ class AuthorizationChainSide:
             if row.state != AuthorizationState.REVOKING.value:
                 return
             now = self.now()
-            row.state, row.updated_at = AuthorizationState.REVOKED.value, now
             row.revoke_transactions = ",".join(t.hex() for t in transactions) or None
+            row.updated_at = now
+            if row.grant_transactions is None:
+                # Never recorded granted (a grant that landed after a rejection or a delete,
+                # see ``authorization_granting``): it ends as the people were told.
+                row.state = (
+                    AuthorizationState.REJECTED.value
+                    if row.reason is not None
+                    else AuthorizationState.WITHDRAWN.value
+                )
+                session.add(row)
+                self._log(session, row.revoked_by or row.reviewed_by or f"ca:{row.ca_id}", row)
+                return
+            row.state = AuthorizationState.REVOKED.value
             session.add(row)
             self._log(session, row.revoked_by or f"ca:{row.ca_id}", row)
             enterprise = session.get(Enterprise, row.enterprise_id)

@@ -113,6 +113,11 @@ class AuthorizationChain(Protocol):
         """The transaction; None when the chain holds no such authorization (done)."""
         ...
 
+    def holding(self, ca_id: str, staff: bytes, platform_id: str) -> tuple[bytes, Right] | None:
+        """What the chain holds for the certificate at the platform now: the enterprise
+        certificate it was granted under and the rights; None when nothing."""
+        ...
+
 
 class PkiAuthorizationChain:
     """Through the PKI's per-CA clients (the CA's operator account, as for revocations)."""
@@ -134,6 +139,10 @@ class PkiAuthorizationChain:
         except registry_errors.NotAuthorized:
             return None
         return bytes(result.transaction_hash)
+
+    def holding(self, ca_id: str, staff: bytes, platform_id: str) -> tuple[bytes, Right] | None:
+        found = self._client(ca_id).authorization(staff, platform_id)
+        return None if found is None else (bytes(found.enterprise_fingerprint), found.rights)
 
 
 @dataclass(frozen=True, slots=True)

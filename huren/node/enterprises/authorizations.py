@@ -11,7 +11,9 @@ certificates act for the enterprise at a platform with chosen rights.
    encrypt/decrypt rights (recognition asks for an encryption certificate there), each
    under the enterprise certificate that sealed the letter; then ``granted`` with the
    transactions, and the staff member is told. A chain failure leaves ``granting``:
-   approving again sends the same grants (a grant replaces the earlier one on chain).
+   approving again sends the same grants (a grant replaces the earlier one on chain); a
+   grant the chain keeps refusing is rejected or deleted after the chain is read
+   (``authorization_granting``).
    A grant for a certificate and platform that already had one replaces it (``replaced``).
 3. The admin deletes by request, platform or person: ``pending`` ones are ``withdrawn``,
    ``granted`` ones become ``revoking``, the CA's operator revokes on chain, then
@@ -39,10 +41,8 @@ from huren.node.db.engine import write_session
 from huren.node.db.enterprises_tables import Enterprise
 from huren.node.db.models import Certificate, Platform
 from huren.node.enterprises import Role, role_of
-from huren.node.enterprises.authorization_chain_side import (
-    AuthorizationChainSide,
-    reviewer_actor,
-)
+from huren.node.enterprises.authorization_chain_side import log, reviewer_actor
+from huren.node.enterprises.authorization_granting import GrantingSettlement, GrantOnChain
 from huren.node.enterprises.authorization_model import (
     ACTIVE,
     ENCRYPTION_RIGHTS,
@@ -82,9 +82,10 @@ __all__ = [
 ]
 
 
-class AuthorizationService(AuthorizationChainSide):
+class AuthorizationService(GrantingSettlement):
     """Requests (the admin asks), the CA's queue and rejection, deletion and listings; the
-    chain side (approval's grants, revocations) comes from ``AuthorizationChainSide``."""
+    chain side (approval's grants, revocations) comes from ``AuthorizationChainSide``, the
+    settling of ``granting`` requests from ``GrantingSettlement``."""
 
     # -- the admin asks ----------------------------------------------------------------------
 
@@ -116,14 +117,20 @@ class AuthorizationService(AuthorizationChainSide):
                 select(AuthorizationRequest).where(
                     AuthorizationRequest.staff_fingerprint == staff_fingerprint,
                     col(AuthorizationRequest.platform_id).in_(wanted),
+                    # A revocation still to be sent would take a newer grant away with it.
                     col(AuthorizationRequest.state).in_(
-                        [AuthorizationState.PENDING.value, AuthorizationState.GRANTING.value]
+                        [
+                            AuthorizationState.PENDING.value,
+                            AuthorizationState.GRANTING.value,
+                            AuthorizationState.REVOKING.value,
+                        ]
                     ),
                 )
             ).first()
             if pending is not None:
                 raise AuthorizationPending(
-                    f"an authorization at {pending.platform_id} is waiting for the CA"
+                    f"an authorization at {pending.platform_id} is {pending.state}: "
+                    "ask again once it is settled"
                 )
             accepted = accept_letter(
                 session,
@@ -257,9 +264,23 @@ class AuthorizationService(AuthorizationChainSide):
         if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
             raise InvalidAuthorization("a rejection gives its reason (1..500 characters)")
         actor = reviewer_actor(ca_id, reviewer)
+        with Session(self.engine) as session:
+            self._of_ca(session, ca_id, request_id)
+        found = self.grant_on_chain([request_id]).get(request_id)  # read before the write
         with write_session(self.engine) as session:
-            row = self._of_ca(session, ca_id, request_id)
-            if row.state != AuthorizationState.PENDING.value:
+            row = self._locked(session, ca_id, request_id)
+            granting = row.state == AuthorizationState.GRANTING.value
+            if granting and found is GrantOnChain.LANDED:
+                log.info("authorization %s was granted on chain: recorded granted", row.id)
+                self._record_granted(session, row, actor, [])
+                return AuthorizationView.of(row)
+            if granting and found is GrantOnChain.PARTIAL:
+                raise IllegalAuthorizationState(
+                    "part of the grant is on chain: approve again, or the admin deletes it"
+                )
+            if row.state != AuthorizationState.PENDING.value and not (
+                granting and found is GrantOnChain.ABSENT
+            ):
                 raise IllegalAuthorizationState(f"the request is {row.state}")
             now = self.now()
             row.state, row.reviewed_by, row.reason, row.updated_at = (
@@ -291,27 +312,43 @@ class AuthorizationService(AuthorizationChainSide):
         staff_account_id: str | None = None,
     ) -> list[AuthorizationView]:
         """Delete one request, or all of a platform or a person (删除授权 按交易平台/按人员):
-        pending ones are withdrawn, granted ones revoked on chain."""
+        pending ones are withdrawn, granted ones revoked on chain, granting ones settled by
+        what the chain holds (``authorization_granting``)."""
         if [request_id, platform_id, staff_account_id].count(None) != 2:
             raise InvalidAuthorization("delete by one request, one platform or one person")
+        query = select(AuthorizationRequest).where(
+            AuthorizationRequest.enterprise_id == enterprise_id,
+            col(AuthorizationRequest.state).in_(
+                [
+                    AuthorizationState.PENDING.value,
+                    AuthorizationState.GRANTING.value,
+                    AuthorizationState.GRANTED.value,
+                ]
+            ),
+        )
+        if request_id is not None:
+            query = query.where(AuthorizationRequest.id == request_id)
+        elif platform_id is not None:
+            query = query.where(AuthorizationRequest.platform_id == platform_id)
+        else:
+            query = query.where(AuthorizationRequest.staff_account_id == staff_account_id)
+        with Session(self.engine) as session:
+            admin_enterprise(session, enterprise_id, admin_id)
+            seen = [r.id for r in session.exec(query)]
+        found = self.grant_on_chain(seen)  # the granting ones, read before the write
+        actor = f"account:{admin_id}"
         with write_session(self.engine) as session:
             admin_enterprise(session, enterprise_id, admin_id)
-            query = select(AuthorizationRequest).where(
-                AuthorizationRequest.enterprise_id == enterprise_id,
-                col(AuthorizationRequest.state).in_(
-                    [AuthorizationState.PENDING.value, AuthorizationState.GRANTED.value]
-                ),
-            )
-            if request_id is not None:
-                query = query.where(AuthorizationRequest.id == request_id)
-            elif platform_id is not None:
-                query = query.where(AuthorizationRequest.platform_id == platform_id)
-            else:
-                query = query.where(AuthorizationRequest.staff_account_id == staff_account_id)
-            rows = session.exec(query).all()
+            rows = session.exec(query.with_for_update()).all()
             if not rows:
                 raise AuthorizationNotFound("no pending or granted authorization matches")
-            ids = self.withdraw(session, rows, f"account:{admin_id}")
+            for row in rows:
+                if row.state != AuthorizationState.GRANTING.value:
+                    continue
+                if row.id not in found:  # approved since the chain was read
+                    raise IllegalAuthorizationState(f"{row.id} is being granted: try again")
+                self.withdraw_granting(session, row, found[row.id], actor)
+            ids = self.withdraw(session, rows, actor)
         self.finish_revocations()
         with Session(self.engine) as session:
             return [

@@ -5,7 +5,8 @@ Sources in the manual (../shared/seed): 证书申领失败 (2.6.2, review failed
 认领企业，请下载证书 (2.6.3), 加入企业申领 (2.7.2, to the admin), 加入成功，请下载证书 (2.7.3),
 下载证书 after a CA approval (2.8.1, 2.11.2.x, 2.12.2.x), 续期证书 (2.11.2.3-4), 证书授权 and
 证书续期 requests from staff to the admin (2.12.2.x), authorizations granted (2.11.5), personnel
-changes (2.11.4), certificates expiring soon (2.9, 2.18.1).
+changes (2.11.4), certificates expiring soon (2.9, 2.18.1), a split-key recovery ready for
+the new phone (证书找回, 2.13), an enterprise change's replacement left undownloaded (2.11.3).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class MessageKind(enum.Enum):
     ENTERPRISE_INVITATION = "enterprise_invitation"
     ENTERPRISE_CHANGE_APPROVED = "enterprise_change_approved"
     STAFF_REQUEST_REJECTED = "staff_request_rejected"
+    RECOVERY_READY = "recovery_ready"
+    REISSUE_NOT_DOWNLOADED = "reissue_not_downloaded"
 
     @property
     def spec(self) -> KindSpec:
@@ -157,5 +160,19 @@ _SPECS = {
         "您的申请（{application_id}）未通过企业管理员审核：{reason}。请修改后重新提交。",
         ("application_id", "reason"),
         "application:{application_id}/resubmit",
+    ),
+    # 证书找回 (2.13), split-key mode: approved and paid, the new phone asks for its ticket.
+    MessageKind.RECOVERY_READY: KindSpec(
+        "证书找回审核通过",
+        "您的证书找回申请（{application_id}）已通过 CA 审核并完成支付，请在新手机上找回证书。",
+        ("application_id",),
+        "recovery:{application_id}/ticket",
+    ),
+    # 企业信息变更 (2.11.3): a chosen holder's replacement, paid, still not downloaded.
+    MessageKind.REISSUE_NOT_DOWNLOADED: KindSpec(
+        "请下载变更后的证书",
+        "{enterprise_name} 的企业信息已变更，您的新证书（{application_id}）已可下载，请及时下载。",
+        ("application_id", "enterprise_name"),
+        "application:{application_id}/download",
     ),
 }

@@ -174,6 +174,17 @@ def test_grant_recognize_list_delete_reject(ent: EntApi) -> None:
     assert {r.subject for r in changes} == {staff.signing_fingerprint.hex()}
     assert {r.platform for r in changes} == {PLATFORM}
 
+    # The CA rejects the stuck request: the node reads the chain (no grant of it there) first.
+    rejected = _ca(api, fourth["id"], "reject", reason="证书已吊销")
+    assert rejected.status_code == 200, rejected.text
+    assert rejected.json()["state"] == "rejected" and rejected.json()["reason"] == "证书已吊销"
+    assert api.http.get("/v1/ca/zjca/authorizations", headers=api.admin()).json() == []
+    problem(_ca(api, fourth["id"], "approve"), 409, "ILLEGAL_AUTHORIZATION_STATE")
+    with api.node.engine.connect() as conn:
+        traced = [r.record for r in OperationLog.rows(conn)]
+    # the fourth request asked and rejected
+    assert sum(r.operation == Operation.AUTHORIZATION_CHANGE for r in traced) == len(changes) + 2
+
 
 def test_letters_refused_and_strangers_see_nothing(ent: EntApi) -> None:
     api = ent

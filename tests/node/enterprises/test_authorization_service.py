@@ -33,6 +33,7 @@ class FlakyChain:
         self.down = False
         self.calls: list[tuple[str, bytes, str, int]] = []
         self.held: dict[tuple[bytes, str], int] = {}
+        self.under: dict[tuple[bytes, str], bytes] = {}  # the enterprise certificate
 
     def grant(
         self, ca_id: str, staff: bytes, platform_id: str, enterprise: bytes, rights: Right
@@ -41,6 +42,7 @@ class FlakyChain:
             raise ChainUnavailable("the chain is down")
         self.calls.append(("grant", staff, platform_id, int(rights)))
         self.held[(staff, platform_id)] = int(rights)
+        self.under[(staff, platform_id)] = enterprise
         return bytes([len(self.calls)]) * 32
 
     def revoke(self, ca_id: str, staff: bytes, platform_id: str) -> bytes | None:
@@ -50,6 +52,12 @@ class FlakyChain:
         if self.held.pop((staff, platform_id), None) is None:
             return None
         return bytes([len(self.calls)]) * 32
+
+    def holding(self, ca_id: str, staff: bytes, platform_id: str) -> tuple[bytes, Right] | None:
+        if self.down:
+            raise ChainUnavailable("the chain is down")
+        rights = self.held.get((staff, platform_id))
+        return None if rights is None else (self.under[(staff, platform_id)], Right(rights))
 
 
 @pytest.fixture
@@ -108,7 +116,7 @@ def test_grant_fails_then_is_sent_again(
     assert service.ca_detail("zjca", request).state == "granting"  # recorded before the write
     assert [v.id for v in service.ca_queue("zjca")] == [request]  # still the CA's to finish
     assert _changes(world) == 1 and "authorization_granted" not in _kinds(world)
-    with pytest.raises(A.IllegalAuthorizationState):  # no rejecting what the CA approved
+    with pytest.raises(ChainUnavailable):  # no rejecting what the chain was not asked about
         service.ca_reject("zjca", request, "王审核", "晚了")
     chain.down = False
     granted = service.ca_approve("zjca", request, "王审核")
@@ -144,6 +152,9 @@ def test_revocation_fails_then_finishes(
     (view,) = service.delete(ADMIN, ENTERPRISE, staff_account_id=STAFF)
     assert view.state == "revoking"  # the chain failure is logged, the intent kept
     assert _changes(world) == before
+    # A new grant now would be taken away by the revocation still to be sent.
+    with pytest.raises(A.AuthorizationPending):
+        _ask(world, service, Right.LOGIN, 2)
     assert service.finish_revocations() == 0
     chain.down = False
     assert service.finish_revocations() == 1
