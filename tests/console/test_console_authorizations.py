@@ -247,43 +247,101 @@ def test_a_recovery_shows_its_evidence(api: AppApi, tmp_path: Path) -> None:  # 
     assert 'id="change-choices"' not in page.text
 
 
-class FailingOnce:
-    """The node's authorization chain, down for the first grant."""
+class Switchable:
+    """The node's authorization chain, down (every write and read refused) while ``down``;
+    while ``lose_answers``, a grant lands but the node hears nothing back."""
 
     def __init__(self, chain: AuthorizationChain) -> None:
-        self.chain, self.failed = chain, False
+        self.chain, self.down, self.lose_answers = chain, False, False
+
+    def _check(self) -> None:
+        if self.down:
+            raise ChainUnavailable("the chain is down")
 
     def grant(self, ca_id: str, staff: bytes, platform_id: str, enterprise: bytes,
               rights: Right) -> bytes:  # fmt: skip
-        if not self.failed:
-            self.failed = True
-            raise ChainUnavailable("the chain is down")
-        return self.chain.grant(ca_id, staff, platform_id, enterprise, rights)
+        self._check()
+        sent = self.chain.grant(ca_id, staff, platform_id, enterprise, rights)
+        if self.lose_answers:  # the grant landed, its answer did not come back
+            raise ChainUnavailable("no answer")
+        return sent
 
     def revoke(self, ca_id: str, staff: bytes, platform_id: str) -> bytes | None:
+        self._check()
         return self.chain.revoke(ca_id, staff, platform_id)
 
+    def holding(self, ca_id: str, staff: bytes, platform_id: str) -> tuple[bytes, Right] | None:
+        self._check()
+        return self.chain.holding(ca_id, staff, platform_id)
 
-def test_a_grant_the_chain_missed_waits_as_granting_and_is_sent_again(world: World) -> None:
+
+def _stuck(world: World, chain: Switchable, rights: Right) -> str:
+    """A request whose approval the chain missed: ``granting``."""
+    request_id = _asked(world.api, world.admin, world.staff, rights)
+    page = f"{QUEUE}/{request_id}"
+    chain.down = True
+    down = post_form(world.operator, page, f"{page}/approve")
+    assert down.status_code == 503 and "CHAIN_UNAVAILABLE" in down.text
+    assert _state(world.api, request_id)[0] == "granting"
+    return request_id
+
+
+def test_a_grant_the_chain_missed_waits_as_granting_then_is_sent_or_rejected(
+    world: World,
+) -> None:
     ent_api, op = world.api, world.operator
     services = ent_api.node.enterprises
     assert services is not None
-    services.authorizations.chain = FailingOnce(services.authorizations.chain)
-    request_id = _asked(ent_api, world.admin, world.staff, Right.SIGN)
-    page = f"{QUEUE}/{request_id}"
-    down = post_form(op, page, f"{page}/approve")
-    assert down.status_code == 503 and "CHAIN_UNAVAILABLE" in down.text
-    assert _state(ent_api, request_id)[0] == "granting"
+    chain = Switchable(services.authorizations.chain)
+    services.authorizations.chain = chain
+    signing = world.staff.signing_fingerprint
+
+    first = _stuck(world, chain, Right.SIGN)
+    page = f"{QUEUE}/{first}"
     queue = op.get(QUEUE)
-    assert ROW.findall(queue.text) == [request_id] and "granting" in queue.text
+    assert ROW.findall(queue.text) == [first] and "granting" in queue.text
     waiting = op.get(page)
-    assert "sends it again" in waiting.text
-    assert 'id="approve-form"' in waiting.text and 'id="reject-form"' not in waiting.text
-    token = csrf_of(waiting.text)
-    refused = op.post(f"{page}/reject", data={"csrf": token, "reason": "太迟"},
-                      follow_redirects=False)  # fmt: skip
-    assert refused.status_code == 409 and "ILLEGAL_AUTHORIZATION_STATE" in refused.text
+    assert "sends it again" in waiting.text and 'id="reject-granting"' in waiting.text
+    # the chain still down: rejecting cannot read it, nothing changes
+    down = post_form(op, page, f"{page}/reject", reason="太迟")
+    assert down.status_code == 503 and "CHAIN_UNAVAILABLE" in down.text
+    assert _state(ent_api, first)[0] == "granting"
+    chain.down = False
     again = post_form(op, page, f"{page}/approve")
     assert again.status_code == 303, again.text
+    assert _state(ent_api, first)[0] == "granted"
+    assert _recognized(ent_api, signing, Right.SIGN)
+
+    # a second request (login too) stuck the same way, then rejected: the node reads the
+    # chain, finds the grant absent, records the rejection; the first grant stands
+    ent_api.clock.advance(5)
+    second = _stuck(world, chain, Right.SIGN | Right.LOGIN)
+    chain.down = False
+    page = f"{QUEUE}/{second}"
+    rejected = post_form(op, page, f"{page}/reject", reason="不再需要登录")
+    assert rejected.status_code == 303, rejected.text
+    assert "rejected: 不再需要登录" in op.get(QUEUE).text
+    assert _state(ent_api, second)[0] == "rejected"
+    assert _state(ent_api, first)[0] == "granted"
+    assert _recognized(ent_api, signing, Right.SIGN)
+    assert not _recognized(ent_api, signing, Right.LOGIN)
+
+
+def test_rejecting_a_grant_that_landed_records_it_granted(world: World) -> None:
+    ent_api, op = world.api, world.operator
+    services = ent_api.node.enterprises
+    assert services is not None
+    chain = Switchable(services.authorizations.chain)
+    services.authorizations.chain = chain
+    request_id = _asked(ent_api, world.admin, world.staff, Right.SIGN)
+    page = f"{QUEUE}/{request_id}"
+    chain.lose_answers = True
+    lost = post_form(op, page, f"{page}/approve")
+    assert lost.status_code == 503 and "CHAIN_UNAVAILABLE" in lost.text
+    assert _state(ent_api, request_id)[0] == "granting"
+    chain.lose_answers = False
+    rejected = post_form(op, page, f"{page}/reject", reason="撤回")
+    assert rejected.status_code == 303, rejected.text
+    assert "was granted on chain already: recorded granted." in op.get(QUEUE).text
     assert _state(ent_api, request_id)[0] == "granted"
     assert _recognized(ent_api, world.staff.signing_fingerprint, Right.SIGN)

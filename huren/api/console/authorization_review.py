@@ -90,7 +90,6 @@ async def _detail_page(
         "d": dossier,
         "r": dossier.request,
         "decidable": dossier.request.state in DECIDABLE,
-        "rejectable": dossier.request.state == AuthorizationState.PENDING.value,
         "error": error,
         "reason": reason,
         "reason_max": REASON_MAX,
@@ -141,13 +140,19 @@ async def _decide(
         # An empty reason, a request decided meanwhile (ILLEGAL_AUTHORIZATION_STATE), ...
         error, status_code = f"{exc.code}: {exc}", exc.status
     except ChainUnavailable:
-        error, status_code = "CHAIN_UNAVAILABLE: the chain cannot be reached; approve again", 503
+        # Approving: the grant was not sent, the request stays granting. Rejecting a granting
+        # request: the chain could not be read, nothing changed.
+        error, status_code = "CHAIN_UNAVAILABLE: the chain cannot be reached; try again", 503
     except (BackendError, RegistryError) as exc:
-        # The grant was not sent or not accepted: the request stays granting.
-        error, status_code = f"CHAIN_ERROR: {type(exc).__name__}: {exc}; approve again", 502
+        error, status_code = f"CHAIN_ERROR: {type(exc).__name__}: {exc}; try again", 502
     else:
         if approve:
             return _back(request, ca_id, f"Authorization {view.id} {view.state}.")
+        if view.state == AuthorizationState.GRANTED.value:
+            # Rejecting a stuck granting request whose grant the chain holds records the
+            # approval instead (``AuthorizationService.ca_reject``): say so.
+            text = f"Authorization {view.id} was granted on chain already: recorded granted."
+            return _back(request, ca_id, text)
         return _back(request, ca_id, f"Authorization {view.id} rejected: {view.reason}")
     return await _detail_page(
         request, services, ca_id, request_id, error=error, reason=reason, status_code=status_code
