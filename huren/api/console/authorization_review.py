@@ -21,7 +21,14 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from huren.api.console import session as cookies
 from huren.api.console.deps import check_csrf, render, state_of
-from huren.api.console.review import REASON_MAX, CaId, ReviewSession, own_ca, reviewer_of
+from huren.api.console.review import (
+    REASON_MAX,
+    CaId,
+    ReviewSession,
+    own_ca,
+    problem_page,
+    reviewer_of,
+)
 from huren.api.deps import NodeDep
 from huren.node.enterprises import EnterpriseError
 from huren.node.enterprises.authorization_model import AuthorizationState
@@ -42,14 +49,9 @@ def enterprise_services(node: object) -> EnterpriseServices | None:
     return services
 
 
-def _problem(request: Request, title: str, reason: str, status_code: int) -> HTMLResponse:
-    context = {"title": title, "reason": reason}
-    return render(request, "console/review_problem.html", context, status_code=status_code)
-
-
 def _unavailable(request: Request) -> HTMLResponse:
     reason = "This node serves no enterprises (ENTERPRISES_UNAVAILABLE)."
-    return _problem(request, "No authorizations here", reason, 503)
+    return problem_page(request, "No authorizations here", reason, 503)
 
 
 @router.get("/ca/{ca_id}/authorizations")
@@ -84,7 +86,7 @@ async def _detail_page(
     try:
         dossier = await run_in_threadpool(ca_dossier, engine, ca_id, request_id)
     except EnterpriseError as exc:
-        return _problem(request, "No such request", f"{exc.code}: {exc}", exc.status)
+        return problem_page(request, "No such request", f"{exc.code}: {exc}", exc.status)
     context = {
         "ca_id": ca_id,
         "d": dossier,

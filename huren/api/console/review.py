@@ -65,14 +65,15 @@ def _services(node: object) -> ApplicationServices | None:
     return services
 
 
-def _problem(request: Request, title: str, reason: str, status_code: int) -> HTMLResponse:
+def problem_page(request: Request, title: str, reason: str, status_code: int) -> HTMLResponse:
+    """A review page's refusal (no such item, the service missing), with its code."""
     context = {"title": title, "reason": reason}
     return render(request, "console/review_problem.html", context, status_code=status_code)
 
 
 def _unavailable(request: Request) -> HTMLResponse:
     reason = "This node takes no applications (APPLICATIONS_UNAVAILABLE)."
-    return _problem(request, "No applications here", reason, 503)
+    return problem_page(request, "No applications here", reason, 503)
 
 
 @router.get("/review")
@@ -124,7 +125,7 @@ async def _detail_page(
     try:
         view = await run_in_threadpool(services.applications.ca_detail, ca_id, application_id)
     except ApplicationError as exc:
-        return _problem(request, "No such application", f"{exc.code}: {exc}", exc.status)
+        return problem_page(request, "No such application", f"{exc.code}: {exc}", exc.status)
     recovery, change = await run_in_threadpool(
         review_evidence, services, ca_id, application_id, view.kind
     )
